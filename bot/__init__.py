@@ -1,0 +1,1 @@
+"""The runtime: settings, database, channels, HTTP server, scheduler and CLI."""

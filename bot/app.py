@@ -1,0 +1,64 @@
+"""Composition root: builds the database, knowledge base, core and dispatcher from Settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.db.engine import Database
+from bot.db.migrate import upgrade
+from bot.dispatcher import Dispatcher
+from handlers.capability import Capability
+from handlers.context import CoreConfig
+from handlers.core import Core
+from handlers.faq import FaqCapability
+from handlers.menu import MenuCapability
+from handlers.ports import Clock
+from knowledge import KnowledgeBase, load_knowledge
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    kb: KnowledgeBase
+    core: Core
+    dispatcher: Dispatcher
+    clock: Clock
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def build_capabilities(kb: KnowledgeBase) -> list[Capability]:
+    caps: dict[str, Capability] = {}
+    caps["faq"] = FaqCapability()
+    caps["menu"] = MenuCapability(caps.get)
+    return list(caps.values())
+
+
+def core_config(settings: Settings) -> CoreConfig:
+    return CoreConfig(
+        timezone=settings.tz,
+        officer_ids=settings.officer_ids,
+        officer_chat=settings.officer_chat,
+        data_dir=str(settings.data_dir),
+    )
+
+
+async def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    kb: KnowledgeBase | None = None,
+    migrate: bool = True,
+) -> App:
+    db = Database(settings.database_url)
+    if migrate:
+        await upgrade(db)
+    kb = kb or load_knowledge(province=settings.province)
+    core = Core(build_capabilities(kb))
+    clock = clock or SystemClock()
+    dispatcher = Dispatcher(db, core, kb, core_config(settings), clock)
+    return App(settings, db, kb, core, dispatcher, clock)

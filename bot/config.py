@@ -1,0 +1,131 @@
+"""Settings from `BOT_*` environment variables and `.env` (the names are fixed by SPEC §2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from handlers.messages import Target
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """A local-time window [start, end) in whole hours; it may wrap midnight (21-7)."""
+
+    start: int
+    end: int
+
+    def contains(self, hour: int) -> bool:
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= hour < self.end
+        return hour >= self.start or hour < self.end
+
+    def __str__(self) -> str:
+        return f"{self.start}-{self.end}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="BOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite+aiosqlite:///./data/khuyencong.db"
+    data_dir: Path = Path("./data")
+    province: str | None = None
+    timezone: str = "Asia/Ho_Chi_Minh"
+    quiet_hours: Annotated[QuietHours, NoDecode] = QuietHours(21, 7)
+    telegram_token: SecretStr | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_secret: SecretStr | None = None
+    public_url: str | None = None
+    http_host: str = "0.0.0.0"  # noqa: S104 - a server in a container listens on all interfaces
+    http_port: int = 8080
+    officer_ids: Annotated[frozenset[str], NoDecode] = frozenset()
+    officer_chat: Annotated[Target | None, NoDecode] = None
+    zalo_app_id: str | None = None
+    zalo_oa_secret: SecretStr | None = None
+    zalo_app_secret: SecretStr | None = None
+    zalo_access_token: SecretStr | None = None
+    zalo_refresh_token: SecretStr | None = None
+    zalo_api_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _parse_quiet_hours(cls, value: object) -> object:
+        if isinstance(value, str):
+            start, sep, end = value.strip().partition("-")
+            if not sep or not start.strip().isdigit() or not end.strip().isdigit():
+                raise ValueError("expected 'START-END' in hours, e.g. 21-7")
+            hours = int(start), int(end)
+            if not all(0 <= h <= 23 for h in hours):
+                raise ValueError("hours must be between 0 and 23")
+            return QuietHours(*hours)
+        return value
+
+    @field_validator("officer_ids", mode="before")
+    @classmethod
+    def _parse_officer_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            ids = frozenset(part.strip() for part in value.split(",") if part.strip())
+            for item in ids:
+                Target.parse(item)
+            return ids
+        return value
+
+    @field_validator("officer_chat", mode="before")
+    @classmethod
+    def _parse_officer_chat(cls, value: object) -> object:
+        if isinstance(value, str):
+            return Target.parse(value) if value.strip() else None
+        return value
+
+    @field_validator("http_port")
+    @classmethod
+    def _port_range(cls, value: int) -> int:
+        if not 0 <= value <= 65535:
+            raise ValueError("must be between 0 and 65535")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_token is not None
+
+    @property
+    def zalo_enabled(self) -> bool:
+        return self.zalo_app_id is not None and self.zalo_oa_secret is not None
+
+
+class ConfigError(Exception):
+    """A bad setting, described with the environment variable it came from."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "?"
+            lines.append(f"BOT_{field.upper()}: {error['msg']}")
+        raise ConfigError("; ".join(lines)) from None

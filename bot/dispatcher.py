@@ -1,0 +1,80 @@
+"""Runs the core for one incoming message inside one database transaction, per user in order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bot.db.engine import Database
+from bot.db.repositories import CoreRepository, SqlStore, StaleStateError
+from bot.keyed_lock import KeyedLock
+from handlers.context import Context, CoreConfig
+from handlers.core import Core
+from handlers.messages import IncomingMessage, Reply
+from handlers.ports import Clock, UserRef
+from knowledge import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+# Optimistic-lock conflicts only happen when two instances serve one user at the same moment.
+_MAX_ATTEMPTS = 3
+
+
+class Dispatcher:
+    def __init__(
+        self, db: Database, core: Core, kb: KnowledgeBase, config: CoreConfig, clock: Clock
+    ) -> None:
+        self.db, self.core, self.kb, self.config, self.clock = db, core, kb, config, clock
+        self._locks = KeyedLock()
+        # Called with the events a handled message emitted, after its transaction committed.
+        self.on_events: Callable[[IncomingMessage, list[str]], None] | None = None
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        """Replies for the sender; [] when this message id was handled before."""
+        async with self._locks.hold((message.channel, message.user_id)):
+            for attempt in range(1, _MAX_ATTEMPTS + 1):
+                try:
+                    replies, events = await self._handle_once(message)
+                except StaleStateError:
+                    log.info("state conflict for a %s user, retry %d", message.channel, attempt)
+                except Exception:
+                    log.exception("handling a %s message failed", message.channel)
+                    return [Reply(self.kb.ui.text("core.error"))]
+                if self.on_events is not None:
+                    self.on_events(message, events)
+                return replies, ctx.events
+        return [Reply(self.kb.ui.text("core.error"))]
+
+    async def _handle_once(self, message: IncomingMessage) -> tuple[list[Reply], list[str]]:
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            repo = CoreRepository(session)
+            if message.message_id is not None and not await repo.mark_processed(
+                message.channel, message.message_id, now
+            ):
+                return [], ["duplicate"]
+            user_id = await repo.upsert_user(
+                message.channel, message.user_id, message.display_name, now
+            )
+            state = await repo.load_state(user_id)
+            before = state.snapshot()
+            user = UserRef(
+                id=user_id,
+                channel=message.channel,
+                external_id=message.user_id,
+                display_name=message.display_name,
+                is_officer=f"{message.channel}:{message.user_id}" in self.config.officer_ids,
+            )
+            ctx = Context(
+                message=message,
+                user=user,
+                state=state,
+                store=SqlStore(session, now),
+                kb=self.kb,
+                config=self.config,
+                now=now,
+            )
+            replies = await self.core.route(ctx)
+            if state.version == 0 or state.snapshot() != before:
+                await repo.save_state(user_id, state, now)
+            return replies, ctx.events

@@ -1,0 +1,1 @@
+"""Channel-agnostic conversation logic: messages in, replies out."""

@@ -1,0 +1,62 @@
+"""The shape of one capability (menu, faq, eligibility, intake, reminders, officer)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Mapping
+
+from handlers.context import Context
+from handlers.messages import Reply
+
+CommandHandler = Callable[[Context, str], Awaitable[list[Reply]]]
+
+
+class StaleButton(Exception):  # noqa: N818 - reads as a condition, like StopIteration
+    """A button press that no longer fits the conversation (old menu, finished flow)."""
+
+
+class Capability:
+    """Base class: a capability owns a payload prefix, optional commands and its flow.
+
+    `name` is both the payload prefix (`name:action`) and the flow id stored in the state.
+    """
+
+    name: str = ""
+
+    def commands(self) -> Mapping[str, CommandHandler]:
+        """Slash commands (without the slash) this capability answers, e.g. {"hoso": ...}."""
+        return {}
+
+    async def start(self, ctx: Context) -> list[Reply]:
+        """Entered from the main menu."""
+        raise StaleButton
+
+    async def on_payload(self, ctx: Context, action: str) -> list[Reply]:
+        """A button with payload `name:action` was pressed."""
+        if action == "start":
+            return await self.start(ctx)
+        raise StaleButton
+
+    async def on_text(self, ctx: Context, text: str) -> list[Reply]:
+        """Free text while the user's state is in this capability's flow."""
+        raise StaleButton
+
+    async def on_cancel(self, ctx: Context) -> list[Reply] | None:
+        """/huy inside this flow; None lets the core leave the flow at once (answers kept)."""
+        return None
+
+    async def on_attachment(self, ctx: Context) -> list[Reply] | None:
+        """A photo, voice note, file… inside this flow; None gives the default polite reply."""
+        return None
+
+
+def officer_only(handler: CommandHandler) -> CommandHandler:
+    """Wrap an officer command: anyone else gets a polite refusal and nothing happens."""
+
+    @functools.wraps(handler)
+    async def guarded(ctx: Context, argument: str) -> list[Reply]:
+        if not ctx.user.is_officer:
+            return [Reply(ctx.text("core.officer_only"))]
+        return await handler(ctx, argument)
+
+    return guarded

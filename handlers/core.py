@@ -1,0 +1,124 @@
+"""Routes one message to the capability that owns it and returns the replies."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Iterable
+
+from handlers.capability import Capability, CommandHandler, StaleButton
+from handlers.context import Context
+from handlers.menu import main_menu
+from handlers.messages import Reply
+
+log = logging.getLogger(__name__)
+
+# Telegram caps a message at 4,096 characters; anything longer is not a question.
+MAX_TEXT_LENGTH = 4000
+_BUILTIN_ALIASES = {"huy": "huy", "hủy": "huy", "menu": "menu", "giup": "giup", "giúp": "giup"}
+
+
+def clean_text(raw: str | None) -> str:
+    """NFC, control characters removed (newlines and tabs become spaces), trimmed."""
+    if not raw:
+        return ""
+    text = unicodedata.normalize("NFC", raw)
+    kept = (" " if ch in "\n\r\t" else ch for ch in text if ch in "\n\r\t" or ch.isprintable())
+    return " ".join("".join(kept).split())
+
+
+def _has_words(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+class Core:
+    """The channel-agnostic dispatcher core: `await core.route(ctx)` gives the replies."""
+
+    def __init__(self, capabilities: Iterable[Capability]) -> None:
+        self._caps: dict[str, Capability] = {}
+        self._commands: dict[str, CommandHandler] = {}
+        for cap in capabilities:
+            if cap.name in self._caps:
+                raise ValueError(f"two capabilities named {cap.name!r}")
+            self._caps[cap.name] = cap
+            for command, handler in cap.commands().items():
+                if command in self._commands:
+                    raise ValueError(f"command /{command} registered twice")
+                self._commands[command] = handler
+
+    def capability(self, name: str) -> Capability | None:
+        return self._caps.get(name)
+
+    async def route(self, ctx: Context) -> list[Reply]:
+        msg = ctx.message
+        if msg.payload is not None:
+            return await self._press(ctx, msg.payload)
+        if msg.kind not in ("text", "contact"):
+            return await self._attachment(ctx)
+        text = clean_text(msg.text if msg.kind == "text" else msg.contact_phone)
+        if not text:
+            return [main_menu(ctx, ctx.text("core.empty"))]
+        if len(text) > MAX_TEXT_LENGTH:
+            return [main_menu(ctx, ctx.text("core.too_long", limit=f"{MAX_TEXT_LENGTH:,}"))]
+        command = self._command_of(text)
+        if command is not None:
+            return await self._command(ctx, command, text)
+        if not _has_words(text):
+            return [main_menu(ctx, ctx.text("core.no_words"))]
+        flow = self._caps.get(ctx.state.flow or "")
+        if flow is not None:
+            return await flow.on_text(ctx, text)
+        return await self._caps["faq"].on_text(ctx, text)
+
+    def _command_of(self, text: str) -> str | None:
+        head = text.split(maxsplit=1)[0].lower()
+        if head.startswith("/"):
+            return head[1:].split("@", 1)[0]
+        if " " not in text and head in _BUILTIN_ALIASES:
+            return _BUILTIN_ALIASES[head]
+        return None
+
+    async def _command(self, ctx: Context, command: str, text: str) -> list[Reply]:
+        argument = text.split(maxsplit=1)[1] if " " in text else ""
+        if command in ("start", "menu"):
+            ctx.state.leave()
+            key = "core.greeting" if command == "start" else "core.menu"
+            return [main_menu(ctx, ctx.text(key))]
+        if command == "giup":
+            return [main_menu(ctx, ctx.text("core.help"))]
+        if command == "huy":
+            return await self._cancel(ctx)
+        handler = self._commands.get(command)
+        if handler is None:
+            return [main_menu(ctx, ctx.text("core.unknown_command", command=command))]
+        return await handler(ctx, argument)
+
+    async def _cancel(self, ctx: Context) -> list[Reply]:
+        flow = self._caps.get(ctx.state.flow or "")
+        if flow is None:
+            ctx.state.leave()
+            return [main_menu(ctx, ctx.text("core.nothing_to_cancel"))]
+        replies = await flow.on_cancel(ctx)
+        if replies is not None:
+            return replies
+        ctx.state.leave()
+        return [main_menu(ctx, ctx.text("core.cancelled"))]
+
+    async def _press(self, ctx: Context, payload: str) -> list[Reply]:
+        prefix, _, action = payload.partition(":")
+        cap = self._caps.get(prefix)
+        if cap is not None and action:
+            try:
+                return await cap.on_payload(ctx, action)
+            except StaleButton:
+                pass
+        log.info("stale or unknown button payload (prefix %r)", prefix[:20])
+        return [main_menu(ctx, ctx.text("core.stale_button"))]
+
+    async def _attachment(self, ctx: Context) -> list[Reply]:
+        flow = self._caps.get(ctx.state.flow or "")
+        if flow is not None:
+            replies = await flow.on_attachment(ctx)
+            if replies is not None:
+                return replies
+        return [Reply(ctx.text("core.attachment"))]

@@ -1,0 +1,120 @@
+"""Values exchanged between channels and the core: incoming messages and replies."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+MessageKind = Literal[
+    "text",
+    "button",
+    "contact",
+    "photo",
+    "sticker",
+    "voice",
+    "audio",
+    "video",
+    "document",
+    "location",
+    "edited",
+    "other",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """One thing a user did: typed text, pressed a button, or sent something else."""
+
+    channel: str
+    user_id: str
+    chat_id: str
+    text: str | None = None
+    payload: str | None = None
+    message_id: str | None = None
+    display_name: str | None = None
+    kind: MessageKind = "text"
+    contact_phone: str | None = None
+    attachment_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    path: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the bot says: text, optional buttons and documents; channels render it natively."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    documents: tuple[Document, ...] = ()
+    request_contact: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "buttons": [{"label": b.label, "payload": b.payload} for b in self.buttons],
+            "documents": [{"path": d.path, "name": d.name} for d in self.documents],
+        } | ({"request_contact": True} if self.request_contact else {})
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reply:
+        return cls(
+            text=data["text"],
+            buttons=tuple(Button(**b) for b in data.get("buttons", ())),
+            documents=tuple(Document(**d) for d in data.get("documents", ())),
+            request_contact=bool(data.get("request_contact", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a push goes: a channel and a chat on it (e.g. the officer chat)."""
+
+    channel: str
+    chat_id: str
+
+    @classmethod
+    def parse(cls, value: str) -> Target:
+        channel, sep, chat_id = value.partition(":")
+        if not sep or not channel or not chat_id:
+            raise ValueError(f"expected 'channel:chat_id', got {value!r}")
+        return cls(channel.strip(), chat_id.strip())
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.chat_id}"
+
+
+@dataclass
+class ConversationState:
+    """The one JSON row per user: which flow and step they are in, and what they entered.
+
+    `data` is namespaced by flow id so that leaving a flow (/huy) keeps its answers.
+    """
+
+    flow: str | None = None
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+
+    def enter(self, flow: str, step: str | None) -> None:
+        self.flow, self.step = flow, step
+
+    def leave(self) -> None:
+        self.flow, self.step = None, None
+
+    def bucket(self, flow: str) -> dict[str, Any]:
+        """The flow's own part of `data`, created on first use."""
+        return self.data.setdefault(flow, {})
+
+    def snapshot(self) -> tuple[str | None, str | None, str]:
+        return self.flow, self.step, json.dumps(self.data, sort_keys=True, ensure_ascii=False)

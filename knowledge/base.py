@@ -1,0 +1,28 @@
+"""The loaded knowledge base: one object holding every validated data file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.ui import UiTexts, load_ui
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    ui: UiTexts
+    province: str | None = None
+
+    def counts(self) -> dict[str, int]:
+        return {"ui_texts": len(self.ui)}
+
+    def contact_text(self) -> str:
+        return self.ui.text("contact.generic")
+
+
+def load_knowledge(root: Path | None = None, province: str | None = None) -> KnowledgeBase:
+    """Load and validate everything; raises KnowledgeError (file:line) on the first problem."""
+    root = root or KNOWLEDGE_DIR
+    return KnowledgeBase(ui=load_ui(root / "ui"), province=province)

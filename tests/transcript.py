@@ -1,0 +1,66 @@
+"""A tiny test client: say things to the dispatcher as one user and inspect the replies."""
+
+from __future__ import annotations
+
+import itertools
+
+from bot.dispatcher import Dispatcher
+from handlers.messages import IncomingMessage, Reply
+
+_ids = itertools.count(1)
+
+
+class Chat:
+    def __init__(self, dispatcher: Dispatcher, user: str, channel: str = "console") -> None:
+        self.dispatcher, self.user, self.channel = dispatcher, user, channel
+        self.replies: list[Reply] = []
+
+    async def say(self, text: str, *, message_id: str | None = None) -> list[Reply]:
+        return await self._send(
+            IncomingMessage(
+                self.channel,
+                self.user,
+                self.user,
+                text=text,
+                message_id=message_id or f"m{next(_ids)}",
+            )
+        )
+
+    async def press(self, payload: str) -> list[Reply]:
+        return await self._send(
+            IncomingMessage(
+                self.channel,
+                self.user,
+                self.user,
+                payload=payload,
+                kind="button",
+                message_id=f"m{next(_ids)}",
+            )
+        )
+
+    async def press_label(self, label: str) -> list[Reply]:
+        """Press the button of the latest replies whose label contains `label`."""
+        for reply in reversed(self.replies):
+            for button in reply.buttons:
+                if label.lower() in button.label.lower():
+                    return await self.press(button.payload)
+        raise AssertionError(f"no button {label!r} in {self.buttons}")
+
+    async def send(self, message: IncomingMessage) -> list[Reply]:
+        return await self._send(message)
+
+    async def _send(self, message: IncomingMessage) -> list[Reply]:
+        self.replies = await self.dispatcher.handle(message)
+        return self.replies
+
+    @property
+    def text(self) -> str:
+        return "\n".join(r.text for r in self.replies)
+
+    @property
+    def buttons(self) -> list[str]:
+        return [b.label for r in self.replies for b in r.buttons]
+
+    @property
+    def payloads(self) -> list[str]:
+        return [b.payload for r in self.replies for b in r.buttons]
