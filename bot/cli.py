@@ -1,4 +1,4 @@
-"""Command line of SPEC §1: chat, ask, eligibility, run, db upgrade, reminders dispatch, kb check."""
+"""Command line of SPEC §1: chat, ask, eligibility, run, db, reminders, kb."""
 
 from __future__ import annotations
 

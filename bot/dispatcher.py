@@ -42,7 +42,7 @@ class Dispatcher:
                     return [Reply(self.kb.ui.text("core.error"))]
                 if self.on_events is not None:
                     self.on_events(message, events)
-                return replies, ctx.events
+                return replies
         return [Reply(self.kb.ui.text("core.error"))]
 
     async def _handle_once(self, message: IncomingMessage) -> tuple[list[Reply], list[str]]:
