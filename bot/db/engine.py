@@ -43,7 +43,7 @@ class Database:
             connect_args["timeout"] = 30
         else:
             self.url, connect_args = _asyncpg_options(self.url)
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
         self.engine: AsyncEngine = create_async_engine(
             self.url, connect_args=connect_args, **kwargs
         )
