@@ -137,22 +137,6 @@ class EligibilityRules(_Strict):
     ranges: dict[str, list[RangeOption]]
     enterprise_words: list[str] = []
 
-    @field_validator("values")
-    @classmethod
-    def _every_value_labelled(cls, values: dict[str, dict[str, ValueInfo]]) -> Any:
-        expected = {k: set(v) for k, v in CHOICE_VALUES.items()}
-        expected |= {k: {"true", "false"} for k in BOOLEAN_KEYS}
-        for key, options in values.items():
-            if key not in expected:
-                raise ValueError(f"unknown answer key {key!r}")
-            if set(options) != expected[key]:
-                missing = sorted(expected[key] - set(options))
-                extra = sorted(set(options) - expected[key])
-                raise ValueError(f"{key}: missing values {missing}, unknown values {extra}")
-        if set(values) != set(expected):
-            raise ValueError(f"labels missing for {sorted(set(expected) - set(values))}")
-        return values
-
     @field_validator("ranges")
     @classmethod
     def _ranges_for_numbers(cls, ranges: dict[str, list[RangeOption]]) -> Any:
@@ -182,12 +166,37 @@ def load_rules(path: Path) -> EligibilityRules:
     try:
         rules = EligibilityRules.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        # An unknown key points at its own line; a missing one only at its parent.
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        err = errors[0]
         loc = tuple(err["loc"])
         where = ".".join(str(p) for p in loc) or "(top)"
         raise KnowledgeError(path, _line_at(data, loc), f"{where}: {err['msg']}") from None
+    _check_values(path, data, rules)
     _check_references(path, data, rules)
     return rules
+
+
+def _check_values(path: Path, data: LineDict, rules: EligibilityRules) -> None:
+    """Every SPEC §4 value has a label, and nothing else does."""
+    expected = {k: set(v) for k, v in CHOICE_VALUES.items()}
+    expected |= {k: {"true", "false"} for k in BOOLEAN_KEYS}
+    for key, options in rules.values.items():
+        if key not in expected:
+            raise KnowledgeError(
+                path, _line_at(data, ("values", key)), f"unknown answer key {key!r}"
+            )
+        for value in options:
+            if value not in expected[key]:
+                line = _line_at(data, ("values", key, value))
+                raise KnowledgeError(path, line, f"values.{key}: unknown value {value!r}")
+        missing = sorted(expected[key] - set(options))
+        if missing:
+            line = _line_at(data, ("values", key))
+            raise KnowledgeError(path, line, f"values.{key}: no label for {missing}")
+    absent = sorted(set(expected) - set(rules.values))
+    if absent:
+        raise KnowledgeError(path, _line_at(data, ("values",)), f"values: no labels for {absent}")
 
 
 def _line_at(data: Any, loc: tuple[Any, ...]) -> int | None:
@@ -231,16 +240,17 @@ def _check_references(path: Path, data: LineDict, rules: EligibilityRules) -> No
     if areas != set(CHOICE_VALUES["site_area"]) or overlap:
         line = _line_at(data, ("criteria", "site_area"))
         raise KnowledgeError(path, line, "site_area: every area must be allowed or excluded")
-    topics = set(c.supports.topics) | set(c.cleaner_production.supports)
+    if not set(c.cleaner_production.supports) <= set(c.supports.topics):
+        line = _line_at(data, ("criteria", "cleaner_production", "supports"))
+        unknown = sorted(set(c.cleaner_production.supports) - set(c.supports.topics))
+        raise KnowledgeError(path, line, f"cleaner_production.supports: unknown topics {unknown}")
+    topics = set(c.supports.topics)
     for order in c.supports.first_for_sector.values():
         topics |= set(order)
     unknown_topics = topics - set(SUPPORT_TOPICS)
     if unknown_topics:
         line = _line_at(data, ("criteria", "supports"))
         raise KnowledgeError(path, line, f"unknown topic ids {sorted(unknown_topics)}")
-    if not set(c.cleaner_production.supports) <= set(c.supports.topics):
-        line = _line_at(data, ("criteria", "cleaner_production", "supports"))
-        raise KnowledgeError(path, line, "cleaner_production.supports must be listed topics")
     _check_placeholders(path, data, rules)
 
 
