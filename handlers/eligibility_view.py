@@ -44,7 +44,7 @@ def summary(ctx: Context, rules: EligibilityRules, answers: dict[str, Any]) -> s
     lines = [
         ctx.text(
             "elig.summary_line",
-            key=ctx.text(f"elig.key.{key}"),
+            name=ctx.text(f"elig.key.{key}"),
             value=display(ctx, rules, key, answers[key]),
         )
         for key in ASK_ORDER
