@@ -12,6 +12,7 @@ from bot.dispatcher import Dispatcher
 from handlers.capability import Capability
 from handlers.context import CoreConfig
 from handlers.core import Core
+from handlers.eligibility import EligibilityCapability
 from handlers.faq import FaqCapability
 from handlers.menu import MenuCapability
 from handlers.ports import Clock
@@ -34,6 +35,7 @@ class App:
 def build_capabilities(kb: KnowledgeBase) -> list[Capability]:
     caps: dict[str, Capability] = {}
     caps["faq"] = FaqCapability()
+    caps["elig"] = EligibilityCapability(kb.eligibility)
     caps["menu"] = MenuCapability(caps.get)
     return list(caps.values())
 
