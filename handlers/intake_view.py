@@ -25,8 +25,8 @@ def answer_buttons(ctx: Context, question: Question) -> list[Button]:
         return [Button(o.label, f"{prefix}:{o.value}") for o in question.options]
     if question.kind == "yes_no":
         return [
-            Button(ctx.text("intake.yes"), f"{prefix}:yes"),
-            Button(ctx.text("intake.no"), f"{prefix}:no"),
+            Button(ctx.text("intake.answer_yes"), f"{prefix}:yes"),
+            Button(ctx.text("intake.answer_no"), f"{prefix}:no"),
         ]
     if question.kind == "confirm":
         return [

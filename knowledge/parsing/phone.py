@@ -38,10 +38,10 @@ def parse_phone(text: str) -> str:
         digits = "0" + digits[2:]
     elif not digits.startswith("0") and len(digits) == 9:
         digits = "0" + digits
-    if len(digits) != 10:
-        raise _error(f"Dạ, số này có {len(digits)} chữ số, số di động có 10 chữ số.")
     if digits.startswith("02"):
         raise _error("Dạ, đây là số máy bàn, em cần số di động để cán bộ liên hệ.")
+    if len(digits) != 10:
+        raise _error(f"Dạ, số này có {len(digits)} chữ số, số di động có 10 chữ số.")
     if digits[:3] not in _MOBILE_PREFIXES:
         raise _error(f"Dạ, đầu số {digits[:3]} không phải đầu số di động Việt Nam.")
     return digits
