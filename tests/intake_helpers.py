@@ -93,7 +93,9 @@ def docx_sections(path: str) -> dict[str, str]:
 
 async def outbox_rows(app) -> list[OutboxMessage]:
     async with app.db.transaction() as session:
-        return list((await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())
+        return list(
+            (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
+        )
 
 
 async def deliver(app) -> dict[str, RecordingSender]:

@@ -9,7 +9,13 @@ from sqlalchemy import select
 from bot.app import build_app
 from bot.channels.console import run_console
 from bot.db.models_intake import IntakeConsent, Submission, SubmissionDraft
-from tests.intake_helpers import ANSWERS, docx_sections, full_intake, start_with_consent, answer_all
+from tests.intake_helpers import (
+    ANSWERS,
+    docx_sections,
+    full_intake,
+    start_with_consent,
+    answer_all,
+)
 from tests.transcript import Chat
 
 
@@ -196,7 +202,11 @@ async def test_phone_step_asks_for_the_contact_and_accepts_it(chat):
     assert chat.replies[-1].request_contact
     await chat.send(
         IncomingMessage(
-            "console", "owner-1", "owner-1", kind="contact", contact_phone="+84912345678",
+            "console",
+            "owner-1",
+            "owner-1",
+            kind="contact",
+            contact_phone="+84912345678",
             message_id="contact-1",
         )
     )
@@ -220,8 +230,16 @@ async def test_start_from_eligibility_prefills(app, chat):
     async with app.db.transaction() as session:
         await session.execute(
             update(ConversationStateRow).values(
-                data={"elig": {"answers": {"entity_type": "htx", "sector": "tieu_thu_cong_nghiep",
-                                           "site_area": "xa", "employees": 12}}}
+                data={
+                    "elig": {
+                        "answers": {
+                            "entity_type": "htx",
+                            "sector": "tieu_thu_cong_nghiep",
+                            "site_area": "xa",
+                            "employees": 12,
+                        }
+                    }
+                }
             )
         )
     await chat.press("intake:from_elig")
