@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import docx
@@ -102,6 +103,11 @@ async def deliver(app) -> dict[str, RecordingSender]:
     senders = {"telegram": RecordingSender("telegram"), "console": RecordingSender("console")}
     await OutboxDispatcher(app.db, senders, app.clock).dispatch_once()
     return senders
+
+
+def read_csv(path: str) -> list[list[str]]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh))
 
 
 def exists(path: str) -> bool:

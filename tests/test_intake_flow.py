@@ -11,10 +11,10 @@ from bot.channels.console import run_console
 from bot.db.models_intake import IntakeConsent, Submission, SubmissionDraft
 from tests.intake_helpers import (
     ANSWERS,
+    answer_all,
     docx_sections,
     full_intake,
     start_with_consent,
-    answer_all,
 )
 from tests.transcript import Chat
 
@@ -53,7 +53,8 @@ async def test_console_channel_full_intake_produces_a_docx(app, settings):
     assert "phơi bún thủ công" in by_number["II"]
     assert "1 tấn bún" in by_number["III"]
     assert "Máy sấy bún bằng nhiệt" in by_number["IV"]
-    assert "01/03/2027" in by_number["V"] and "30/09/2027" in by_number["V"]
+    assert "01/03/2027" in by_number["V"]
+    assert "30/09/2027" in by_number["V"]
     budget = by_number["VI"]
     assert "Tổng kinh phí thực hiện | 800.000.000 đồng | 100%" in budget
     assert "Kinh phí đề nghị khuyến công hỗ trợ | 300.000.000 đồng | 37,5%" in budget
@@ -70,7 +71,8 @@ async def test_draft_is_versioned_in_the_database(app, chat):
         sub = (await session.execute(select(Submission))).scalar_one()
         draft = (await session.execute(select(SubmissionDraft))).scalar_one()
         consent = (await session.execute(select(IntakeConsent))).scalar_one()
-    assert sub.status == "submitted" and sub.answers["total_cost"] == 800_000_000
+    assert sub.status == "submitted"
+    assert sub.answers["total_cost"] == 800_000_000
     assert (draft.version, draft.path) == (1, path)
     assert consent.version == app.kb.intake_form.consent.version
     assert consent.given_at == app.clock.now()
@@ -81,7 +83,8 @@ async def test_back_skip_and_keep(chat):
     await chat.say("Nguyễn Văn An")
     assert "điện thoại" in chat.text
     await chat.press("intake:back")
-    assert "họ và tên" in chat.text and "Hiện đang ghi: Nguyễn Văn An" in chat.text
+    assert "họ và tên" in chat.text
+    assert "Hiện đang ghi: Nguyễn Văn An" in chat.text
     await chat.press("intake:keep")
     assert "điện thoại" in chat.text
     await chat.press("intake:skip")
@@ -95,7 +98,8 @@ async def test_back_skip_and_keep(chat):
     await chat.press("intake:back")
     assert "mã số thuế" in chat.text
     await chat.press("intake:back")
-    assert "loại hình" in chat.text and "Hợp tác xã" in chat.text
+    assert "loại hình" in chat.text
+    assert "Hợp tác xã" in chat.text
 
 
 async def test_summary_edit_returns_to_summary_and_skip_shows(chat):
@@ -135,7 +139,8 @@ async def test_cancel_needs_confirmation_and_keeps_answers(chat):
     await chat.say("tôi hỏi chuyện khác")
     assert "điện thoại" not in chat.text, "out of the flow, text goes to the FAQ"
     await chat.press("menu:intake")
-    assert "soạn dở" in chat.text and "điện thoại" in chat.text
+    assert "soạn dở" in chat.text
+    assert "điện thoại" in chat.text
 
 
 async def test_resume_after_restart(settings, clock):
@@ -154,7 +159,8 @@ async def test_resume_after_restart(settings, clock):
         assert "loại địa bàn" in again.text
         await again.press("menu:show")
         await again.press("menu:intake")
-        assert "soạn dở" in again.text and "loại địa bàn" in again.text
+        assert "soạn dở" in again.text
+        assert "loại địa bàn" in again.text
         assert "91/2025" not in again.text, "consent is not asked twice"
     finally:
         await second.close()
@@ -164,7 +170,8 @@ async def test_wrong_answers_explain_and_offer_an_officer(chat):
     await start_with_consent(chat)
     await chat.say("Nguyễn Văn An")
     await chat.say("abc")
-    assert "ví dụ" in chat.text.lower() and "menu:contact" not in chat.payloads
+    assert "ví dụ" in chat.text.lower()
+    assert "menu:contact" not in chat.payloads
     await chat.say("12345")
     assert "menu:contact" not in chat.payloads
     await chat.say("024 3826 1234")
@@ -177,7 +184,7 @@ async def test_wrong_answers_explain_and_offer_an_officer(chat):
 async def test_budget_over_limits_warns_and_keeps_the_amount(chat):
     await start_with_consent(chat)
     answers = [(s, "500 triệu" if s == "support_requested" else e) for s, e in ANSWERS]
-    for step, entry in answers[:14]:
+    for _step, entry in answers[:14]:
         await chat.say(entry) if not entry.startswith("#") else await chat.press(entry[1:])
     assert "vượt tỷ lệ tối đa 50%" in chat.text
     assert "vượt mức trần 300.000.000 đồng" in chat.text
@@ -250,3 +257,30 @@ async def test_start_from_eligibility_prefills(app, chat):
     assert "Loại hình: Hợp tác xã" in chat.text
     assert "Ngành nghề: Tiểu thủ công nghiệp" in chat.text
     assert "intake:edit:entity_type" in chat.payloads
+
+
+async def test_malformed_and_stale_presses_are_polite(chat):
+    for payload in (
+        "intake:ans:phone:x",
+        "intake:edit:nope",
+        "intake:submit",
+        "intake:keep",
+        "intake:revise:999",
+        "intake:revise:abc",
+        "sub:ack:abc",
+        "sub:zzz",
+        "intake:cancel_yes",
+        "intake:erase_yes",
+        "intake:" + "x" * 60,
+    ):
+        await chat.press(payload)
+        assert chat.text.startswith("Dạ"), payload
+    await start_with_consent(chat)
+    await chat.press("intake:ans:entity_type:htx")
+    assert "nút này đã cũ" in chat.text
+    await chat.say("x" * 3000)
+    assert "dài quá" in chat.text
+    assert "họ và tên" in chat.text
+    await chat.say("😀😀")
+    await chat.say("Nguyễn Văn An")
+    assert "điện thoại" in chat.text

@@ -1,6 +1,5 @@
 """Officer hand-off with two users: acknowledge, ask for more, resubmit, refuse; and /hoso."""
 
-import csv
 import logging
 from pathlib import Path
 
@@ -8,7 +7,7 @@ from sqlalchemy import select
 
 from bot.db.models_intake import Submission, SubmissionDraft, SubmissionEvent
 from handlers.messages import IncomingMessage
-from tests.intake_helpers import deliver, docx_sections, full_intake, outbox_rows
+from tests.intake_helpers import deliver, docx_sections, exists, full_intake, outbox_rows, read_csv
 from tests.transcript import Chat
 
 
@@ -24,7 +23,8 @@ async def test_officer_receives_summary_draft_and_buttons(app, chat):
     senders = await deliver(app)
     [(chat_id, notice)] = senders["telegram"].sent
     assert chat_id == "-100500"
-    assert "Hồ sơ đề án #1" in notice.text and "Bún khô Minh Anh" in notice.text
+    assert "Hồ sơ đề án #1" in notice.text
+    assert "Bún khô Minh Anh" in notice.text
     assert "Vốn đối ứng của cơ sở: 500.000.000 đồng" in notice.text
     assert [d.path for d in notice.documents] == [path]
     assert [b.payload for b in notice.buttons] == ["sub:ack:1", "sub:more:1", "sub:rej:1"]
@@ -39,23 +39,24 @@ async def test_acknowledge_ask_more_and_resubmit(app, chat):
     assert "đã tiếp nhận" in officer.text
     assert await _status(app) == "acknowledged"
     owner_notes = (await deliver(app))["console"].sent
-    assert (
-        owner_notes[0][0] == "owner-1"
-        and "đã được cán bộ khuyến công tiếp nhận" in owner_notes[0][1].text
-    )
+    assert owner_notes[0][0] == "owner-1"
+    assert "đã được cán bộ khuyến công tiếp nhận" in owner_notes[0][1].text
 
     await officer.press("sub:more:1")
     assert "gõ nội dung" in officer.text
     await officer.say("Thiếu 3 báo giá máy sấy và bản sao giấy đăng ký hộ kinh doanh")
     assert await _status(app) == "needs_info"
     [(owner_chat, request)] = (await deliver(app))["console"].sent
-    assert owner_chat == "owner-1" and "Thiếu 3 báo giá" in request.text
+    assert owner_chat == "owner-1"
+    assert "Thiếu 3 báo giá" in request.text
     assert "intake:revise:1" in [b.payload for b in request.buttons]
 
     await chat.say("/hoso")
-    assert "Cần bổ sung" in chat.text and "Thiếu 3 báo giá" in chat.text
+    assert "Cần bổ sung" in chat.text
+    assert "Thiếu 3 báo giá" in chat.text
     await chat.press("intake:revise:1")
-    assert "hồ sơ #1" in chat.text and "intake:edit:supplier_quotes" in chat.payloads
+    assert "hồ sơ #1" in chat.text
+    assert "intake:edit:supplier_quotes" in chat.payloads
     await chat.press("intake:edit:supplier_quotes")
     await chat.say("4")
     assert "Số báo giá: 4" in chat.text
@@ -75,7 +76,8 @@ async def test_acknowledge_ask_more_and_resubmit(app, chat):
     assert sorted(versions) == [1, 2]
     assert events == ["submitted", "acknowledged", "needs_info", "submitted"]
     [(_, again)] = (await deliver(app))["telegram"].sent
-    assert "#1 (lần 2)" in again.text and again.documents[0].path == doc.path
+    assert "#1 (lần 2)" in again.text
+    assert again.documents[0].path == doc.path
 
 
 async def test_refusal_needs_a_reason_and_tells_the_owner(app, chat):
@@ -90,7 +92,8 @@ async def test_refusal_needs_a_reason_and_tells_the_owner(app, chat):
     sent = (await deliver(app))["console"].sent
     assert any("chưa phù hợp" in r.text and "phường nội thành" in r.text for _, r in sent)
     await officer.press("sub:ack:1")
-    assert "Không phù hợp" in officer.text and await _status(app) == "rejected"
+    assert "Không phù hợp" in officer.text
+    assert await _status(app) == "rejected"
 
 
 async def test_officer_can_cancel_a_note(app, chat):
@@ -133,16 +136,19 @@ async def test_officer_lists_opens_and_exports(app, chat, settings):
     assert "không hiểu trạng thái" in officer.text
     await officer.press("sub:open:1")
     assert "Điện thoại: 0912345678" in officer.text
-    assert officer.replies[0].documents and "sub:ack:1" in officer.payloads
+    assert officer.replies[0].documents
+    assert "sub:ack:1" in officer.payloads
     await officer.say("/xemhoso 99")
     assert "không có hồ sơ #99" in officer.text
     await officer.say("/xuathoso")
     [doc] = [d for r in officer.replies for d in r.documents]
-    assert doc.name.endswith(".csv") and Path(doc.path).is_relative_to(settings.data_dir)
-    with open(doc.path, encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.reader(fh))
-    assert rows[0][0] == "id" and rows[1][2] == "Hộ kinh doanh Bún khô Minh Anh"
-    assert "800.000.000 đồng" in rows[1] and "500.000.000 đồng" in rows[1]
+    assert doc.name.endswith(".csv")
+    assert Path(doc.path).is_relative_to(settings.data_dir)
+    rows = read_csv(doc.path)
+    assert rows[0][0] == "id"
+    assert rows[1][2] == "Hộ kinh doanh Bún khô Minh Anh"
+    assert "800.000.000 đồng" in rows[1]
+    assert "500.000.000 đồng" in rows[1]
 
 
 async def test_erase_personal_data_after_confirmation(app, chat):
@@ -150,11 +156,11 @@ async def test_erase_personal_data_after_confirmation(app, chat):
     await chat.say("/xoadulieu")
     assert "không khôi phục" in chat.text
     await chat.press("intake:erase_no")
-    assert Path(path).exists()
+    assert exists(path)
     await chat.say("/xoadulieu")
     await chat.press("intake:erase_yes")
     assert "đã xóa 1 hồ sơ" in chat.text
-    assert not Path(path).exists()
+    assert not exists(path)
     async with app.db.transaction() as session:
         assert (await session.execute(select(Submission))).first() is None
         assert (await session.execute(select(SubmissionDraft))).first() is None
@@ -179,7 +185,8 @@ async def test_attachment_during_intake_is_forwarded(app, chat):
             message_id="p1",
         )
     )
-    assert "đã chuyển tệp" in chat.text and "điện thoại" in chat.text
+    assert "đã chuyển tệp" in chat.text
+    assert "điện thoại" in chat.text
     [(_, notice)] = (await deliver(app))["telegram"].sent
     assert "hồ sơ đang soạn" in notice.text
     assert notice.documents[0].path == "file-abc"
@@ -193,4 +200,5 @@ async def test_phone_numbers_are_masked_in_logs(app, chat, caplog):
         r.getMessage() for r in caplog.records if r.name.split(".")[0] in ("handlers", "bot")
     )
     assert "091****678" in ours
-    assert "0912345678" not in ours and "912 345 678" not in ours
+    assert "0912345678" not in ours
+    assert "912 345 678" not in ours
