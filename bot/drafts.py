@@ -33,8 +33,12 @@ class DocxRenderer:
         folder.mkdir(parents=True, exist_ok=True)
         doc = new_docx()
         self._page(doc)
+        # python-docx resolves a style name on every use (a scan of all styles); resolve once.
+        ids = {
+            n: doc.styles[n].style_id for n in ("Title", "Heading 1", "List Bullet", "Table Grid")
+        }
         for block in draft.blocks:
-            self._block(doc, block)
+            self._block(doc, block, ids)
         name = f"{draft.file_stem}.docx"
         path = folder / name
         doc.save(str(path))
@@ -67,18 +71,20 @@ class DocxRenderer:
         style.font.name = "Times New Roman"
         style.font.size = Pt(13)
 
-    def _block(self, doc: object, block: Block) -> None:
+    def _block(self, doc: object, block: Block, ids: dict[str, str]) -> None:
         if block.kind == "heading":
-            level = 0 if block.style == "title" else 1
-            heading = doc.add_heading(level=level)  # type: ignore[attr-defined]
-            if level == 0:
+            title = block.style == "title"
+            heading = doc.add_paragraph()  # type: ignore[attr-defined]
+            heading._p.get_or_add_pPr().style = ids["Title" if title else "Heading 1"]
+            if title:
                 heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
             self._runs(heading, block.runs)
         elif block.kind == "table":
-            self._table(doc, block)
+            self._table(doc, block, ids["Table Grid"])
         else:
-            style = "List Bullet" if block.kind == "bullet" else None
-            paragraph = doc.add_paragraph(style=style)  # type: ignore[attr-defined]
+            paragraph = doc.add_paragraph()  # type: ignore[attr-defined]
+            if block.kind == "bullet":
+                paragraph._p.get_or_add_pPr().style = ids["List Bullet"]
             paragraph.alignment = _ALIGN.get(block.style, WD_ALIGN_PARAGRAPH.JUSTIFY)
             self._runs(paragraph, block.runs, bold=block.style == "bold-center")
             if block.style == "note":
@@ -94,13 +100,12 @@ class DocxRenderer:
                 run.font.highlight_color = WD_COLOR_INDEX.YELLOW
                 run.italic = True
 
-    def _table(self, doc: object, block: Block) -> None:
+    def _table(self, doc: object, block: Block, style_id: str) -> None:
         columns = max(len(row) for row in block.rows)
         table = doc.add_table(rows=len(block.rows), cols=columns)  # type: ignore[attr-defined]
-        table.style = "Table Grid"
+        table._tbl.tblPr.style = style_id
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        for r, row in enumerate(block.rows):
-            for c, cell_runs in enumerate(row):
-                paragraph = table.cell(r, c).paragraphs[0]
-                self._runs(paragraph, cell_runs, bold=r in block.bold_rows)
+        for r, (row, doc_row) in enumerate(zip(block.rows, table.rows, strict=True)):
+            for cell_runs, cell in zip(row, doc_row.cells, strict=False):
+                self._runs(cell.paragraphs[0], cell_runs, bold=r in block.bold_rows)
         doc.add_paragraph()  # type: ignore[attr-defined]

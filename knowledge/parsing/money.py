@@ -65,11 +65,12 @@ def parse_money(text: str) -> int:
         total = _sum_segments(tokens)
     except InvalidOperation:
         raise _error("Dạ, em chưa đọc được số tiền này.") from None
+    # Checked before rounding: quantize fails on numbers beyond Decimal's 28 digits.
+    if total > MAX_AMOUNT:
+        raise _error("Dạ, số tiền này lớn quá, có thể anh/chị gõ thừa số 0.")
     amount = int(total.quantize(Decimal(1), ROUND_HALF_UP))
     if amount <= 0:
         raise _error("Dạ, số tiền phải lớn hơn 0.")
-    if amount > MAX_AMOUNT:
-        raise _error("Dạ, số tiền này lớn quá, có thể anh/chị gõ thừa số 0.")
     return amount
 
 
