@@ -221,6 +221,9 @@ class IntakeCapability(Capability):
             return await self._goto(ctx, form, bucket, rest)
         if verb == "submit" and step == SUMMARY:
             return await self._submit(ctx, form, bucket)
+        if verb == "back" and step == SUMMARY:
+            last = previous_step(form, bucket["answers"], "", bucket.get("prefilled", []))
+            return await self._goto(ctx, form, bucket, last)
         question = form.step(step or "")
         if question is None:
             raise StaleButton

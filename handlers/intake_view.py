@@ -127,4 +127,5 @@ def summary_reply(ctx: Context, form: Form, bucket: dict[str, Any], lead: str = 
     if check is not None:
         lines += ["", *budget_lines(ctx, check)]
     buttons.append(Button(ctx.text("intake.submit"), f"{CAP}:submit"))
+    buttons.append(Button(ctx.text("intake.back"), f"{CAP}:back"))
     return Reply("\n".join(lines), tuple(buttons))

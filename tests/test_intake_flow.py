@@ -284,3 +284,17 @@ async def test_malformed_and_stale_presses_are_polite(chat):
     await chat.say("😀😀")
     await chat.say("Nguyễn Văn An")
     assert "điện thoại" in chat.text
+
+
+async def test_events_and_summary_back(app, chat):
+    seen: list[str] = []
+    app.dispatcher.on_events = lambda _message, events: seen.extend(events)
+    await start_with_consent(chat)
+    await answer_all(chat)
+    await chat.press("intake:back")
+    assert "chuẩn bị đủ phần vốn đối ứng" in chat.text
+    await chat.press("intake:keep")
+    assert "xem lại thông tin" in chat.text
+    await chat.press("intake:submit")
+    assert seen.count("intake.started") == 1
+    assert seen.count("intake.finished") == 1

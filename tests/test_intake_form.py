@@ -193,3 +193,20 @@ def test_conditions_and_answers():
         "tieu_thu_cong_nghiep"
     )
     assert parse_answer(sector, "5", today=today, answers={}) == "tieu_thu_cong_nghiep"
+
+
+def test_every_text_key_used_by_the_intake_exists():
+    import re
+
+    ui = load_knowledge().ui
+    sources = ["handlers/intake.py", "handlers/intake_view.py", "handlers/intake_draft.py",
+               "handlers/submissions.py"]  # fmt: skip
+    keys = set()
+    for source in sources:
+        keys |= set(
+            re.findall(r'"((?:intake|sub|menu|core)\.[a-z_.]+)"', Path(source).read_text())
+        )
+    keys -= {"intake.started", "intake.finished"}  # event names, not texts
+    assert len(keys) > 40
+    missing = sorted(k for k in keys if k not in ui)
+    assert missing == []

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import OutboxMessage
+from bot.db.models import OutboxMessage, User
 from bot.db.models_intake import IntakeConsent, Submission, SubmissionDraft, SubmissionEvent
 from handlers.ports import SubmissionRecord
 
@@ -17,6 +17,7 @@ _subs = Submission.__table__
 _drafts = SubmissionDraft.__table__
 _events = SubmissionEvent.__table__
 _outbox = OutboxMessage.__table__
+_users = User.__table__
 
 
 class SubmissionRepository:
@@ -187,6 +188,9 @@ class SubmissionRepository:
             await self.session.execute(delete(_drafts).where(_drafts.c.submission_id.in_(ids)))
             await self.session.execute(delete(_events).where(_events.c.submission_id.in_(ids)))
             await self.session.execute(delete(_subs).where(_subs.c.id.in_(ids)))
+        await self.session.execute(
+            update(_users).where(_users.c.id == user_id).values(display_name=None)
+        )
         await self.session.execute(
             update(_consents)
             .where(_consents.c.user_id == user_id, _consents.c.withdrawn_at.is_(None))
