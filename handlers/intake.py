@@ -10,11 +10,18 @@ from handlers.context import Context
 from handlers.intake_draft import submit
 from handlers.intake_view import CAP, budget_lines, question_reply, summary_reply
 from handlers.menu import main_menu, menu_button
-from handlers.messages import Button, Document, Reply
+from handlers.messages import Button, Reply
+from handlers.personal_data import ask_erase, consent_buttons, erase, has_consent
 from handlers.ports import DraftRenderer
-from handlers.submissions import revise
+from handlers.submissions import forward_attachment, revise
 from knowledge.forms.budget import check_budget
-from knowledge.forms.engine import first_unanswered, next_step, parse_answer, previous_step
+from knowledge.forms.engine import (
+    first_unanswered,
+    invalidated,
+    next_step,
+    parse_answer,
+    previous_step,
+)
 from knowledge.forms.schema import Form
 from knowledge.parsing import ParseError
 from knowledge.parsing.fold import fold
@@ -82,11 +89,11 @@ class IntakeCapability(Capability):
             return [summary_reply(ctx, form, bucket, lead)]
         question = form.step(step)
         assert question is not None
-        if question.personal and not await self._consented(ctx, form, bucket):
+        if question.personal and not await has_consent(ctx, form, bucket):
             bucket["step"], bucket["after_consent"] = CONSENT, step
             ctx.state.enter(CAP, CONSENT)
             text = "\n\n".join(part for part in (lead, form.consent.text) if part)
-            return [Reply(text, _consent_buttons(ctx))]
+            return [Reply(text, consent_buttons(ctx))]
         bucket["step"] = step
         ctx.state.enter(CAP, step)
         return [question_reply(ctx, form, bucket, question, lead)]
@@ -100,14 +107,6 @@ class IntakeCapability(Capability):
         if step == SUMMARY or form.step(step or "") is None:
             return await self._goto(ctx, form, bucket, None, lead)
         return await self._goto(ctx, form, bucket, step, lead)
-
-    async def _consented(self, ctx: Context, form: Form, bucket: dict[str, Any]) -> bool:
-        if bucket.get("consent") == form.consent.version:
-            return True
-        if await ctx.store.submissions.has_consent(ctx.user.id, form.consent.version):
-            bucket["consent"] = form.consent.version
-            return True
-        return False
 
     async def _advance(
         self, ctx: Context, form: Form, bucket: dict[str, Any], done: str, lead: str = ""
@@ -140,15 +139,18 @@ class IntakeCapability(Capability):
         bucket["answers"][step] = value
         if step in bucket.get("skipped", []):
             bucket["skipped"].remove(step)
+        # A dependent answer that no longer fits is asked again rather than kept silently.
+        for stale in invalidated(form, bucket["answers"], step, ctx.local_now.date()):
+            bucket["answers"].pop(stale)
         return await self._advance(ctx, form, bucket, step)
 
     # Text and buttons -----------------------------------------------------------------------
     async def on_text(self, ctx: Context, text: str) -> list[Reply]:
         form = ctx.kb.intake_form
         bucket = ctx.state.bucket(CAP)
-        if form is None or "answers" not in bucket:
+        if form is None or "answers" not in bucket or not bucket.get("step"):
             ctx.state.leave()
-            raise StaleButton
+            return [main_menu(ctx, ctx.text("core.menu"))]
         bucket.pop("pending", None)
         step = bucket.get("step")
         if step == CONSENT:
@@ -157,7 +159,7 @@ class IntakeCapability(Capability):
                 return await self._consent(ctx, form, bucket, True)
             if folded in ("khong", "khong dong y", "ko"):
                 return await self._consent(ctx, form, bucket, False)
-            return [Reply(ctx.text("intake.consent_again"), _consent_buttons(ctx))]
+            return [Reply(ctx.text("intake.consent_again"), consent_buttons(ctx))]
         question = form.step(step or "")
         if question is None:
             return [summary_reply(ctx, form, bucket, ctx.text("intake.summary_hint"))]
@@ -205,7 +207,9 @@ class IntakeCapability(Capability):
                 ctx.state.leave()
                 return [main_menu(ctx, ctx.text("core.cancelled"))]
             return await self._show(ctx, form, bucket, ctx.text("intake.continue"))
-        ctx.state.enter(CAP, bucket.get("step"))
+        if not bucket.get("step"):
+            raise StaleButton
+        ctx.state.enter(CAP, bucket["step"])
         return await self._step_action(ctx, form, bucket, verb, rest)
 
     async def _step_action(
@@ -259,7 +263,7 @@ class IntakeCapability(Capability):
     ) -> list[Reply]:
         if not given:
             ctx.state.leave()
-            bucket.pop("step", None)
+            bucket.clear()
             return [main_menu(ctx, ctx.text("intake.consent_declined"))]
         await ctx.store.submissions.record_consent(ctx.user.id, form.consent.version)
         bucket["consent"] = form.consent.version
@@ -296,6 +300,20 @@ class IntakeCapability(Capability):
         return [Reply(ctx.text(key, version=version), buttons, (document,))]
 
     # Cancel, erase, attachments ---------------------------------------------------------------
+    async def _erase_command(self, ctx: Context, argument: str) -> list[Reply]:
+        return ask_erase(ctx)
+
+    async def _erase(self, ctx: Context, confirmed: bool) -> list[Reply]:
+        return await erase(ctx, self.renderer, confirmed)
+
+    async def on_attachment(self, ctx: Context) -> list[Reply] | None:
+        form = ctx.kb.intake_form
+        bucket = ctx.state.bucket(CAP)
+        if form is None or "answers" not in bucket:
+            return None
+        replies = await forward_attachment(ctx, bucket)
+        return None if replies is None else replies + await self._show(ctx, form, bucket)
+
     async def on_cancel(self, ctx: Context) -> list[Reply] | None:
         bucket = ctx.state.bucket(CAP)
         if "answers" not in bucket:
@@ -306,70 +324,6 @@ class IntakeCapability(Capability):
             Button(ctx.text("intake.cancel_no"), f"{CAP}:cancel_no"),
         )
         return [Reply(ctx.text("intake.cancel_confirm"), buttons)]
-
-    async def _erase_command(self, ctx: Context, argument: str) -> list[Reply]:
-        ctx.state.bucket(CAP)["pending"] = "erase"
-        buttons = (
-            Button(ctx.text("intake.erase_yes"), f"{CAP}:erase_yes"),
-            Button(ctx.text("intake.erase_no"), f"{CAP}:erase_no"),
-        )
-        return [Reply(ctx.text("intake.erase_confirm"), buttons)]
-
-    async def _erase(self, ctx: Context, confirmed: bool) -> list[Reply]:
-        bucket = ctx.state.bucket(CAP)
-        if bucket.pop("pending", None) != "erase":
-            raise StaleButton
-        if not confirmed:
-            return [main_menu(ctx, ctx.text("intake.erase_kept"))]
-        records = await ctx.store.submissions.for_user(ctx.user.id)
-        paths = await ctx.store.submissions.erase_user(ctx.user.id)
-        self.renderer.delete(paths)
-        ctx.state.data.pop(CAP, None)
-        if ctx.state.flow in (CAP, "sub"):
-            ctx.state.leave()
-        return [main_menu(ctx, ctx.text("intake.erased", count=len(records)))]
-
-    async def on_attachment(self, ctx: Context) -> list[Reply] | None:
-        msg = ctx.message
-        form = ctx.kb.intake_form
-        bucket = ctx.state.bucket(CAP)
-        if msg.attachment_ref is None or form is None or "answers" not in bucket:
-            return None
-        officer_chat = ctx.config.officer_chat
-        if officer_chat is None:
-            replies = [Reply(ctx.text("intake.attachment_no_officer"))]
-        else:
-            submission_id = bucket.get("submission_id")
-            about = (
-                f"#{submission_id}" if submission_id else ctx.text("intake.attachment_about_draft")
-            )
-            who = bucket["answers"].get("establishment_name") or ctx.user.display_name or "Cơ sở"
-            ref = msg.message_id or ctx.now.isoformat()
-            key = (
-                f"sub:{submission_id}:att:{ref}"
-                if submission_id
-                else f"intake:{ctx.user.id}:att:{ref}"
-            )
-            document = Document(msg.attachment_ref, f"{msg.kind}-{ref}")
-            await ctx.store.outbox.enqueue(
-                key=key[:200],
-                target=officer_chat,
-                reply=Reply(
-                    ctx.text("intake.attachment_notice", who=who, about=about),
-                    documents=(document,),
-                ),
-                due_at=ctx.now,
-                kind="intake",
-            )
-            replies = [Reply(ctx.text("intake.attachment_forwarded"))]
-        return replies + await self._show(ctx, form, bucket)
-
-
-def _consent_buttons(ctx: Context) -> tuple[Button, ...]:
-    return (
-        Button(ctx.text("intake.consent_yes"), f"{CAP}:consent_yes"),
-        Button(ctx.text("intake.consent_no"), f"{CAP}:consent_no"),
-    )
 
 
 def _with(reply: Reply, button: Button) -> Reply:

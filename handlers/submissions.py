@@ -69,6 +69,29 @@ async def revise(ctx: Context, form: Form, raw_id: str) -> list[Reply]:
     return [summary_reply(ctx, form, bucket, ctx.text("intake.revise_intro", id=record.id))]
 
 
+async def forward_attachment(ctx: Context, bucket: dict[str, Any]) -> list[Reply] | None:
+    """A photo, voice note or file sent during the intake goes to the officers' chat."""
+    msg = ctx.message
+    if msg.attachment_ref is None:
+        return None
+    officer_chat = ctx.config.officer_chat
+    if officer_chat is None:
+        return [Reply(ctx.text("intake.attachment_no_officer"))]
+    submission_id = bucket.get("submission_id")
+    about = f"#{submission_id}" if submission_id else ctx.text("intake.attachment_about_draft")
+    who = bucket["answers"].get("establishment_name") or ctx.user.display_name or "Cơ sở"
+    ref = msg.message_id or ctx.now.isoformat()
+    key = f"sub:{submission_id}:att:{ref}" if submission_id else f"intake:{ctx.user.id}:att:{ref}"
+    notice = Reply(
+        ctx.text("intake.attachment_notice", who=who, about=about),
+        documents=(Document(msg.attachment_ref, f"{msg.kind}-{ref}"),),
+    )
+    await ctx.store.outbox.enqueue(
+        key=key[:200], target=officer_chat, reply=notice, due_at=ctx.now, kind="intake"
+    )
+    return [Reply(ctx.text("intake.attachment_forwarded"))]
+
+
 async def _own(ctx: Context, raw_id: str) -> SubmissionRecord | None:
     if not raw_id.isdigit():
         return None
@@ -124,7 +147,7 @@ class SubmissionsCapability(Capability):
         record = await ctx.store.submissions.get(int(bucket.get("id", 0)))
         if action not in ("more", "rej") or record is None or not ctx.user.is_officer:
             ctx.state.leave()
-            raise StaleButton
+            return [main_menu(ctx, ctx.text("core.menu"))]
         if sum(ch.isalnum() for ch in text) < _MIN_NOTE:
             return [Reply(ctx.text("sub.note_too_short"))]
         if record.status not in _FROM[action]:

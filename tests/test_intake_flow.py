@@ -298,3 +298,23 @@ async def test_events_and_summary_back(app, chat):
     await chat.press("intake:submit")
     assert seen.count("intake.started") == 1
     assert seen.count("intake.finished") == 1
+
+
+async def test_lowering_the_total_asks_the_support_again(chat):
+    await start_with_consent(chat)
+    await answer_all(chat)
+    await chat.press("intake:edit:total_cost")
+    await chat.say("200 triệu")
+    assert "đề nghị khuyến công hỗ trợ bao nhiêu" in chat.text
+    await chat.say("100 triệu")
+    assert "Tổng kinh phí: 200.000.000 đồng" in chat.text
+    assert "Kinh phí đề nghị hỗ trợ: 100.000.000 đồng" in chat.text
+
+
+async def test_text_after_declining_consent_goes_to_the_faq(chat):
+    await chat.press("menu:intake")
+    await chat.press("intake:consent_no")
+    await chat.say("Nguyễn Văn An")
+    assert chat.text.startswith("Dạ")
+    await chat.press("intake:consent_yes")
+    assert "nút này đã cũ" in chat.text

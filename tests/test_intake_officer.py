@@ -202,3 +202,14 @@ async def test_phone_numbers_are_masked_in_logs(app, chat, caplog):
     assert "091****678" in ours
     assert "0912345678" not in ours
     assert "912 345 678" not in ours
+
+
+async def test_officer_note_for_an_erased_submission(app, chat):
+    await full_intake(chat)
+    officer = Chat(app.dispatcher, user="officer")
+    await officer.press("sub:more:1")
+    await chat.say("/xoadulieu")
+    await chat.press("intake:erase_yes")
+    await officer.say("Thiếu báo giá máy sấy")
+    assert officer.text.startswith("Dạ")
+    assert (await deliver(app))["console"].sent == []

@@ -122,6 +122,19 @@ def _yes_no(question: Question, text: str) -> str:
     raise _reason(question, "Dạ, anh/chị trả lời giúp em “Có” hoặc “Không”.")
 
 
+def invalidated(form: Form, answers: Answers, changed: str, today: dt.date) -> list[str]:
+    """Answers that no longer hold after `changed` changed (support above a lowered total…)."""
+    stale = []
+    for question in form.steps:
+        if changed not in (question.at_most, question.after) or question.id not in answers:
+            continue
+        try:
+            _check_bounds(question, answers[question.id], today, answers)
+        except ParseError:
+            stale.append(question.id)
+    return stale
+
+
 def _check_bounds(question: Question, value: Any, today: dt.date, answers: Answers) -> None:
     if question.kind in ("number", "money"):
         if question.min is not None and value < question.min:
