@@ -9,7 +9,7 @@ from pathlib import Path
 from docx import Document as new_docx
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from knowledge.templates.de_an import Block, DraftDocument, Run
@@ -67,9 +67,12 @@ class DocxRenderer:
         section.page_width, section.page_height = Cm(21), Cm(29.7)
         section.left_margin, section.right_margin = Cm(3), Cm(2)
         section.top_margin = section.bottom_margin = Cm(2)
-        style = doc.styles["Normal"]  # type: ignore[attr-defined]
-        style.font.name = "Times New Roman"
-        style.font.size = Pt(13)
+        # Vietnamese administrative documents use Times New Roman 13–14, black headings.
+        for name, size in (("Normal", 13), ("Title", 16), ("Heading 1", 13)):
+            font = doc.styles[name].font  # type: ignore[attr-defined]
+            font.name, font.size = "Times New Roman", Pt(size)
+            if name != "Normal":
+                font.bold, font.color.rgb = True, RGBColor(0, 0, 0)
 
     def _block(self, doc: object, block: Block, ids: dict[str, str]) -> None:
         if block.kind == "heading":
