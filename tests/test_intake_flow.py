@@ -137,7 +137,7 @@ async def test_cancel_needs_confirmation_and_keeps_answers(chat):
     await chat.press("intake:cancel_yes")
     assert "vẫn được giữ" in chat.text
     await chat.say("tôi hỏi chuyện khác")
-    assert "điện thoại" not in chat.text, "out of the flow, text goes to the FAQ"
+    assert "Câu 2/" not in chat.text, "out of the flow, text goes to the FAQ"
     await chat.press("menu:intake")
     assert "soạn dở" in chat.text
     assert "điện thoại" in chat.text
@@ -315,6 +315,7 @@ async def test_text_after_declining_consent_goes_to_the_faq(chat):
     await chat.press("menu:intake")
     await chat.press("intake:consent_no")
     await chat.say("Nguyễn Văn An")
-    assert chat.text.startswith("Dạ")
+    assert chat.replies
+    assert "Câu" not in chat.text
     await chat.press("intake:consent_yes")
     assert "nút này đã cũ" in chat.text
