@@ -75,14 +75,14 @@ def main() -> None:
         form = kb.intake_form
 
         def one_draft() -> None:
-            renderer.render(build_draft(ctx, form, ANSWERS, 1), tmp)
+            renderer.render(build_draft(ctx, form, ANSWERS, 1, 1), tmp)
 
         def empty_docx() -> None:
             docx.Document().save(f"{tmp}/empty.docx")
 
         one_draft()  # warm-up: first python-docx load reads its default template
         draft = _time(one_draft, n)
-        compose_only = _time(lambda: build_draft(ctx, form, ANSWERS, 1), n)
+        compose_only = _time(lambda: build_draft(ctx, form, ANSWERS, 1, 1), n)
         baseline = _time(empty_docx, n)
     med = statistics.median
     print(

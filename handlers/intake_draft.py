@@ -27,10 +27,11 @@ def kept_answers(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
     return {q.id: answers[q.id] for q in form.steps if q.id in answers and applies(q, answers)}
 
 
-def file_stem(ctx: Context, prefix: str, establishment: str, version: int) -> str:
+def file_stem(ctx: Context, prefix: str, establishment: str, ref: str) -> str:
+    """ASCII file name: prefix, establishment, local date, then the submission and version."""
     slug = re.sub(r"[^A-Za-z0-9]+", "-", fold(establishment)).strip("-")[:60] or "co-so"
     date = ctx.local_now.strftime("%d-%m-%Y")
-    return f"{prefix}_{slug}_{date}_v{version}"
+    return f"{prefix}_{slug}_{date}_{ref}"
 
 
 def draft_values(ctx: Context, form: Form, answers: dict[str, Any]) -> dict[str, str | None]:
@@ -73,12 +74,16 @@ def draft_values(ctx: Context, form: Form, answers: dict[str, Any]) -> dict[str,
     return values
 
 
-def build_draft(ctx: Context, form: Form, answers: dict[str, Any], version: int) -> DraftDocument:
+def build_draft(
+    ctx: Context, form: Form, answers: dict[str, Any], submission_id: int, version: int
+) -> DraftDocument:
     template = ctx.kb.de_an
     assert template is not None
     values = draft_values(ctx, form, answers)
     labels = {q.id: q.label for q in form.steps}
-    stem = file_stem(ctx, template.file_prefix, values.get("establishment_name") or "", version)
+    # The submission id keeps two same-day drafts of one establishment from overwriting.
+    ref = f"hs{submission_id}_v{version}"
+    stem = file_stem(ctx, template.file_prefix, values.get("establishment_name") or "", ref)
     return compose(template, values, answers, labels, stem)
 
 
@@ -121,7 +126,7 @@ async def submit(
             user_id=ctx.user.id, owner_target=owner, establishment=establishment, answers=answers
         )
     version = await store.next_draft_version(submission_id)
-    draft = build_draft(ctx, form, answers, version)
+    draft = build_draft(ctx, form, answers, submission_id, version)
     path, name = renderer.render(draft, ctx.config.data_dir)
     await store.add_draft(submission_id, version, path, name)
     document = Document(path, name)

@@ -44,10 +44,11 @@ async def send(chat: Chat, entry: str) -> None:
         await chat.say(entry)
 
 
-async def start_with_consent(chat: Chat) -> None:
+async def start_with_consent(chat: Chat, *, asked: bool = True) -> None:
     await chat.press("menu:intake")
-    assert "91/2025/QH15" in chat.text
-    await chat.press("intake:consent_yes")
+    if asked:
+        assert "91/2025/QH15" in chat.text
+        await chat.press("intake:consent_yes")
     assert "họ và tên" in chat.text
 
 
@@ -60,9 +61,9 @@ async def answer_all(chat: Chat, answers=ANSWERS, skip=()) -> None:
     assert "xem lại thông tin" in chat.text, chat.text
 
 
-async def full_intake(chat: Chat) -> str:
+async def full_intake(chat: Chat, *, consent_asked: bool = True) -> str:
     """Consent, all answers, submit; the path of the DOCX sent back."""
-    await start_with_consent(chat)
+    await start_with_consent(chat, asked=consent_asked)
     await answer_all(chat)
     await chat.press("intake:submit")
     docs = [d for r in chat.replies for d in r.documents]

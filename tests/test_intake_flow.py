@@ -319,3 +319,11 @@ async def test_text_after_declining_consent_goes_to_the_faq(chat):
     assert "Câu" not in chat.text
     await chat.press("intake:consent_yes")
     assert "nút này đã cũ" in chat.text
+
+
+async def test_two_submissions_keep_separate_files(chat):
+    first = await full_intake(chat)
+    second = await full_intake(chat, consent_asked=False)
+    assert first != second
+    assert "_hs1_v1" in first
+    assert "_hs2_v1" in second
