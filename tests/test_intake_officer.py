@@ -213,3 +213,12 @@ async def test_officer_note_for_an_erased_submission(app, chat):
     await officer.say("Thiếu báo giá máy sấy")
     assert officer.text.startswith("Dạ")
     assert (await deliver(app))["console"].sent == []
+
+
+async def test_officer_list_shows_newest_first(app, chat):
+    await full_intake(chat)
+    await full_intake(chat, consent_asked=False)
+    officer = Chat(app.dispatcher, user="officer")
+    await officer.say("/dshoso")
+    assert officer.text.index("#2 —") < officer.text.index("#1 —")
+    assert officer.payloads[:2] == ["sub:open:2", "sub:open:1"]

@@ -156,7 +156,8 @@ class SubmissionRepository:
         return [self._record(r) for r in rows]
 
     async def by_status(self, status: str | None, limit: int = 50) -> list[SubmissionRecord]:
-        query = self._select()
+        # Newest first, so a long history never hides today's submissions behind the limit.
+        query = self._select().order_by(None).order_by(_subs.c.id.desc())
         if status:
             query = query.where(_subs.c.status == status)
         rows = await self.session.execute(query.limit(limit))
