@@ -25,6 +25,11 @@ _ALIGN = {
 }
 
 
+def _cell(value: str) -> str:
+    """Owners type these cells: a leading = + - @ would run as a formula in Excel."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+
+
 class DocxRenderer:
     """Implements handlers.ports.DraftRenderer; files go under `<directory>/drafts|exports`."""
 
@@ -51,7 +56,7 @@ class DocxRenderer:
         path = folder / name
         # utf-8-sig: Excel on Windows opens Vietnamese CSV correctly only with a BOM.
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            csv.writer(fh).writerows(rows)
+            csv.writer(fh).writerows([[_cell(c) for c in row] for row in rows])
         return str(path), name
 
     def delete(self, paths: list[str]) -> None:
