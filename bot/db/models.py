@@ -78,3 +78,7 @@ class OutboxMessage(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# Capability tables register on Base.metadata by being imported (kept last: they import Base).
+from bot.db import models_intake  # noqa: E402, F401
