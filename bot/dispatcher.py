@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import Callable
 
 from bot.db.engine import Database
@@ -16,8 +18,10 @@ from knowledge import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
-# Optimistic-lock conflicts only happen when two instances serve one user at the same moment.
-_MAX_ATTEMPTS = 3
+# Optimistic-lock conflicts only happen when two instances serve one user at the same moment;
+# a short random pause lets the other instance finish before this one tries again.
+_MAX_ATTEMPTS = 8
+_CONFLICT_PAUSE = 0.01
 
 
 class Dispatcher:
@@ -37,6 +41,7 @@ class Dispatcher:
                     replies, events = await self._handle_once(message)
                 except StaleStateError:
                     log.info("state conflict for a %s user, retry %d", message.channel, attempt)
+                    await asyncio.sleep(random.uniform(0, _CONFLICT_PAUSE * attempt))  # noqa: S311
                     continue
                 except Exception:
                     log.exception("handling a %s message failed", message.channel)
