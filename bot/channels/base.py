@@ -21,6 +21,10 @@ class Unreachable(Exception):  # noqa: N818 - a state of the recipient, not a pr
     """The recipient blocked the bot or left: do not try again."""
 
 
+class OutsideWindow(Unreachable):
+    """Outside Zalo's free reply window; held, not failed."""
+
+
 class Sender(Protocol):
     channel: str
 
