@@ -49,14 +49,12 @@ class Dispatcher:
         now = self.clock.now()
         async with self.db.transaction() as session:
             repo = CoreRepository(session)
-            if message.message_id is not None and not await repo.mark_processed(
-                message.channel, message.message_id, now
-            ):
-                return [], ["duplicate"]
-            user_id = await repo.upsert_user(
-                message.channel, message.user_id, message.display_name, now
+            opened = await repo.open_message(
+                message.channel, message.user_id, message.display_name, message.message_id, now
             )
-            state = await repo.load_state(user_id)
+            if opened is None:
+                return [], ["duplicate"]
+            user_id, state = opened
             before = state.snapshot()
             user = UserRef(
                 id=user_id,

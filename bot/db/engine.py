@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +43,18 @@ class Database:
             connect_args["timeout"] = 30
         else:
             self.url, connect_args = _asyncpg_options(self.url)
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
         self.engine: AsyncEngine = create_async_engine(
             self.url, connect_args=connect_args, **kwargs
         )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time; queueing writers here (FIFO) instead of in SQLite's
+        # busy handler keeps the event loop's order and avoids "database is locked" stalls.
+        self._writer: AbstractAsyncContextManager[object] = (
+            asyncio.Lock() if self.is_sqlite else nullcontext()
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -60,8 +66,11 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One session in one transaction: committed on success, rolled back on error."""
-        async with self.sessions() as session, session.begin():
+        """One session in one transaction: committed on success, rolled back on error.
+
+        On SQLite transactions run one at a time, so never open one inside another.
+        """
+        async with self._writer, self.sessions() as session, session.begin():
             yield session
 
     async def ping(self) -> bool:

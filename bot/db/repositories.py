@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ConversationStateRow, OutboxMessage, ProcessedMessage, User
@@ -26,33 +26,78 @@ class CoreRepository:
         self.session = session
         self.dialect = session.bind.dialect.name if session.bind else "sqlite"
 
-    async def mark_processed(self, channel: str, message_id: str, now: datetime) -> bool:
-        """Record an inbound id; False when it was recorded before (a re-delivery)."""
-        stmt = (
+    async def open_message(
+        self,
+        channel: str,
+        external_id: str,
+        display_name: str | None,
+        message_id: str | None,
+        now: datetime,
+    ) -> tuple[int, ConversationState] | None:
+        """Dedup, upsert the user and load their state; None when the message was seen before.
+
+        On PostgreSQL the three steps are one statement (data-modifying CTEs), because round
+        trips dominate the dispatcher's cost there; SQLite cannot modify data in a CTE.
+        """
+        if self.dialect != "postgresql":
+            if message_id is not None and not await self.mark_processed(channel, message_id, now):
+                return None
+            user_id = await self.upsert_user(channel, external_id, display_name, now)
+            return user_id, await self.load_state(user_id)
+        users = self._user_upsert(channel, external_id, display_name, now).cte("u")
+        if message_id is None:
+            fresh = literal(True)
+        else:
+            processed = self._processed_insert(channel, message_id, now).cte("p")
+            fresh = exists(select(processed.c.message_id))
+        stmt = select(
+            users.c.id,
+            fresh.label("fresh"),
+            _states.c.flow,
+            _states.c.step,
+            _states.c.data,
+            _states.c.version,
+        ).select_from(users.outerjoin(_states, _states.c.user_id == users.c.id))
+        row = (await self.session.execute(stmt)).one()
+        if not row.fresh:
+            return None
+        if row.version is None:
+            return row.id, ConversationState()
+        return row.id, ConversationState(row.flow, row.step, row.data, row.version)
+
+    def _processed_insert(self, channel: str, message_id: str, now: datetime):  # noqa: ANN202
+        return (
             insert_for(self.dialect, _processed)
             .values(channel=channel, message_id=message_id, processed_at=now)
             .on_conflict_do_nothing()
             .returning(_processed.c.message_id)
         )
+
+    def _user_upsert(self, channel: str, external_id: str, name: str | None, now: datetime):  # noqa: ANN202
+        stmt = insert_for(self.dialect, _users).values(
+            channel=channel,
+            external_id=external_id,
+            display_name=name,
+            created_at=now,
+            last_seen_at=now,
+        )
+        changes: dict[str, object] = {"last_seen_at": now, "unreachable_at": None}
+        if name:
+            changes["display_name"] = name
+        return stmt.on_conflict_do_update(
+            index_elements=[_users.c.channel, _users.c.external_id], set_=changes
+        ).returning(_users.c.id)
+
+    async def mark_processed(self, channel: str, message_id: str, now: datetime) -> bool:
+        """Record an inbound id; False when it was recorded before (a re-delivery)."""
+        stmt = self._processed_insert(channel, message_id, now)
         return (await self.session.execute(stmt)).first() is not None
 
     async def upsert_user(
         self, channel: str, external_id: str, display_name: str | None, now: datetime
     ) -> int:
         """Create the user or note that they were seen (and are reachable) again; their id."""
-        stmt = insert_for(self.dialect, _users).values(
-            channel=channel,
-            external_id=external_id,
-            display_name=display_name,
-            created_at=now,
-            last_seen_at=now,
-        )
-        changes: dict[str, object] = {"last_seen_at": now, "unreachable_at": None}
-        if display_name:
-            changes["display_name"] = display_name
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_users.c.channel, _users.c.external_id], set_=changes
-        ).returning(_users.c.id)
+        stmt = self._user_upsert(channel, external_id, display_name, now)
         return (await self.session.execute(stmt)).scalar_one()
 
     async def load_state(self, user_id: int) -> ConversationState:

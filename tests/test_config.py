@@ -1,0 +1,85 @@
+"""Settings: SPEC §2 names and defaults, and errors that name the variable."""
+
+import subprocess
+import sys
+
+import pytest
+
+from bot.config import ConfigError, QuietHours, load_settings
+from handlers.messages import Target
+
+
+def test_defaults_match_the_spec():
+    s = load_settings(_env_file=None)
+    assert s.database_url == "sqlite+aiosqlite:///./data/khuyencong.db"
+    assert str(s.data_dir) == "data"
+    assert s.timezone == "Asia/Ho_Chi_Minh"
+    assert s.quiet_hours == QuietHours(21, 7)
+    assert s.telegram_base_url == "https://api.telegram.org/bot"
+    assert (s.http_host, s.http_port) == ("0.0.0.0", 8080)
+    assert s.zalo_api_base == "https://openapi.zalo.me"
+    assert s.zalo_oauth_base == "https://oauth.zaloapp.com"
+    assert not s.telegram_enabled
+    assert not s.zalo_enabled
+
+
+def test_environment_values_are_parsed(monkeypatch):
+    monkeypatch.setenv("BOT_OFFICER_IDS", "telegram:12345, zalo:678")
+    monkeypatch.setenv("BOT_OFFICER_CHAT", "telegram:-100200")
+    monkeypatch.setenv("BOT_QUIET_HOURS", "22-6")
+    monkeypatch.setenv("BOT_HTTP_PORT", "9090")
+    monkeypatch.setenv("BOT_TELEGRAM_TOKEN", "123:abc")
+    s = load_settings(_env_file=None)
+    assert s.officer_ids == frozenset({"telegram:12345", "zalo:678"})
+    assert s.officer_chat == Target("telegram", "-100200")
+    assert s.quiet_hours == QuietHours(22, 6)
+    assert s.http_port == 9090
+    assert s.telegram_token.get_secret_value() == "123:abc"
+    assert "123:abc" not in repr(s)
+
+
+def test_dotenv_file_is_read(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("BOT_PROVINCE=quang_ninh\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_settings().province == "quang_ninh"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("BOT_HTTP_PORT", "abc"),
+        ("BOT_HTTP_PORT", "70000"),
+        ("BOT_QUIET_HOURS", "21h-7h"),
+        ("BOT_QUIET_HOURS", "25-7"),
+        ("BOT_TIMEZONE", "Mars/Olympus"),
+        ("BOT_OFFICER_IDS", "12345"),
+        ("BOT_OFFICER_CHAT", "telegram"),
+    ],
+)
+def test_bad_values_name_the_variable(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        load_settings(_env_file=None)
+
+
+@pytest.mark.parametrize(
+    ("hours", "inside", "outside"),
+    [(QuietHours(21, 7), [21, 23, 0, 6], [7, 12, 20]), (QuietHours(12, 14), [12, 13], [11, 14])],
+)
+def test_quiet_hours_window(hours, inside, outside):
+    assert all(hours.contains(h) for h in inside)
+    assert not any(hours.contains(h) for h in outside)
+
+
+def test_cli_reports_a_bad_setting_without_a_traceback(subprocess_env):
+    env = dict(subprocess_env, BOT_HTTP_PORT="tám nghìn")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "kb", "check"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "BOT_HTTP_PORT" in done.stderr
+    assert "Traceback" not in done.stderr
