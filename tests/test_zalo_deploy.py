@@ -119,6 +119,8 @@ def test_start_command_migrates_then_serves_healthz(subprocess_env, tmp_path):
         subprocess_env,
         BOT_HTTP_HOST="127.0.0.1",
         BOT_HTTP_PORT=str(port),
+        # The source tree under test, whichever checkout pytest runs in.
+        PYTHONPATH=str(ROOT),
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     )
     cmd = _start_command()
@@ -126,8 +128,8 @@ def test_start_command_migrates_then_serves_healthz(subprocess_env, tmp_path):
     proc = subprocess.Popen(
         cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
+    status, body = None, b""
     try:
-        status, body = None, b""
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
             try:
@@ -136,13 +138,14 @@ def test_start_command_migrates_then_serves_healthz(subprocess_env, tmp_path):
                     break
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.3)
-        assert status == 200, proc.stderr.read().decode() if proc.poll() is not None else ""
-        assert json.loads(body)["status"] == "ok"
     finally:
-        proc.send_signal(signal.SIGTERM)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=30)
+            _, err = proc.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, proc.stderr.read().decode()
+            _, err = proc.communicate()
+    assert status == 200, err.decode()
+    assert json.loads(body)["status"] == "ok"
+    assert proc.returncode == 0, err.decode()
