@@ -37,6 +37,7 @@ class Dispatcher:
                     replies, events = await self._handle_once(message)
                 except StaleStateError:
                     log.info("state conflict for a %s user, retry %d", message.channel, attempt)
+                    continue
                 except Exception:
                     log.exception("handling a %s message failed", message.channel)
                     return [Reply(self.kb.ui.text("core.error"))]

@@ -178,3 +178,16 @@ def test_chat_creates_and_migrates_an_empty_database(tmp_path, subprocess_env, u
     env = dict(subprocess_env, BOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/new/x.db")
     assert _chat(env, ["/start"])[0]["buttons"]
     assert (tmp_path / "new" / "x.db").exists()
+
+
+async def test_old_inbound_ids_are_pruned(app, clock):
+    from datetime import timedelta
+
+    from bot.db.repositories import prune_processed
+
+    await app.dispatcher.handle(_msg("u1", text="/start", mid="old"))
+    clock.advance(timedelta(days=8))
+    await app.dispatcher.handle(_msg("u1", text="/start", mid="new"))
+    async with app.db.transaction() as session:
+        assert await prune_processed(session, clock.now()) == 1
+    assert await app.dispatcher.handle(_msg("u1", text="/start", mid="new")) == []

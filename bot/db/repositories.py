@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import exists, literal, select, update
+from sqlalchemy import delete, exists, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ConversationStateRow, OutboxMessage, ProcessedMessage, User
@@ -184,3 +184,15 @@ class SqlStore:
     def __init__(self, session: AsyncSession, now: datetime) -> None:
         self.session = session
         self.outbox = OutboxRepository(session, now)
+
+
+# Platforms re-deliver within minutes or hours (Zalo retries for up to ~12 h); a week is ample.
+PROCESSED_RETENTION = timedelta(days=7)
+
+
+async def prune_processed(session: AsyncSession, now: datetime) -> int:
+    """Forget inbound ids older than the retention, so the dedup table stays small."""
+    result = await session.execute(
+        delete(_processed).where(_processed.c.processed_at < now - PROCESSED_RETENTION)
+    )
+    return result.rowcount or 0
