@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
@@ -27,7 +27,7 @@ from bot.channels.zalo_webhook import (
     interpret,
     verify,
 )
-from bot.db.zalo_repository import ZaloConversations
+from bot.db.zalo_repository import ZaloConversations, numbered_payload
 from bot.keyed_lock import KeyedLock
 from handlers.messages import IncomingMessage
 
@@ -138,17 +138,19 @@ class ZaloChannel:
         else:
             message = interpreted.message
             assert message is not None
-            await self.conversations.record_inbound(user, at, message.message_id, now)
-            message = await self._as_button(message)
+            numbered = await self.conversations.record_inbound(user, at, message.message_id, now)
+            message = self._as_button(message, numbered)
         for reply in await self.app.dispatcher.handle(message):
             await self.sender.send(user, reply)
 
-    async def _as_button(self, message: IncomingMessage) -> IncomingMessage:
+    def _as_button(
+        self, message: IncomingMessage, numbered: list[dict[str, Any]] | None
+    ) -> IncomingMessage:
         """A tapped oa.query.hide button or a digit answering a numbered list is a press."""
         if message.kind != "text" or not message.text:
             return message
         text = message.text.strip()
-        payload = await self.conversations.numbered_payload(message.user_id, text)
+        payload = numbered_payload(numbered, text)
         if payload is None and self._looks_like_payload(text):
             payload = text
         if payload is None:

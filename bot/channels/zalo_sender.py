@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.channels.base import OutsideWindow, SendError, Unreachable
 from bot.channels.zalo_client import OUTSIDE_WINDOW_REASON, ZaloApi
-from bot.db.zalo_repository import ZaloConversations
+from bot.db.zalo_repository import SendPermit, ZaloConversations
 from handlers.messages import Button, Document, Reply
 from handlers.ports import Clock
 from knowledge.ui import UiTexts
@@ -88,13 +88,11 @@ class ZaloSender:
     async def send(self, chat_id: str, reply: Reply) -> None:
         messages, numbered = self.render(reply)
         count = len(messages) + len(reply.documents)
-        now = self.clock.now()
-        if await self.conversations.is_unfollowed(chat_id):
+        permit = await self.conversations.prepare_send(chat_id, count, numbered, self.clock.now())
+        if permit is SendPermit.UNFOLLOWED:
             raise Unreachable("the Zalo user unfollowed the OA")
-        if not await self.conversations.reserve(chat_id, count, now):
+        if permit is SendPermit.OUTSIDE_WINDOW:
             raise OutsideWindow(f"{OUTSIDE_WINDOW_REASON} (48 h / 8 replies)")
-        # Remember before sending: the user may answer the list before this call returns.
-        await self.conversations.remember_numbered(chat_id, numbered, now)
         delivered = 0
         try:
             for message in messages:

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiohttp
 from sqlalchemy import select, update
@@ -67,12 +67,17 @@ class ZaloTokens:
         self.poll_seconds = poll_seconds
         self._lock = asyncio.Lock()
         self._seeded = False
+        # The last pair seen; another instance's refresh shows up as -216 on the old token.
+        self._cached: tuple[str, datetime | None] | None = None
         self.refreshes = 0  # refreshes this process performed (metrics and tests)
 
     async def access_token(self) -> str:
         """A token that is not about to expire (refreshing first if it is)."""
+        if self._cached is not None and self._fresh_until(self._cached[1]):
+            return self._cached[0]
         row = await self._row()
         if self._fresh(row):
+            self._cached = (row.access_token, row.expires_at)
             return row.access_token
         return await self.refresh(row.access_token)
 
@@ -84,6 +89,7 @@ class ZaloTokens:
             while True:
                 row = await self._row()
                 if row.access_token != stale and self._fresh(row):
+                    self._cached = (row.access_token, row.expires_at)
                     return row.access_token
                 owner = await self._take_lease(row.refresh_token)
                 if owner is not None:
@@ -94,7 +100,10 @@ class ZaloTokens:
                 await asyncio.sleep(self.poll_seconds)
 
     def _fresh(self, row: ZaloToken) -> bool:
-        return row.expires_at is None or row.expires_at - EARLY_REFRESH > self.clock.now()
+        return self._fresh_until(row.expires_at)
+
+    def _fresh_until(self, expires_at: datetime | None) -> bool:
+        return expires_at is None or expires_at - EARLY_REFRESH > self.clock.now()
 
     async def _row(self) -> ZaloToken:
         if not self._seeded:
@@ -175,6 +184,7 @@ class ZaloTokens:
                     updated_at=now,
                 )
             )
+        self._cached = (access, now + timedelta(seconds=expires_in))
         if not stored.rowcount:
             # Our lease expired and someone else refreshed meanwhile; ours is still valid.
             log.error("zalo token lease lost during refresh; keeping the new pair in memory")

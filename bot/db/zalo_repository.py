@@ -7,10 +7,11 @@ Quota is reserved with one conditional UPDATE, so two instances never overspend 
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, literal, select, update
 
 from bot.db.engine import Database
 from bot.db.models import User
@@ -26,38 +27,89 @@ _conv = ZaloConversation.__table__
 _users = User.__table__
 
 
+class SendPermit(enum.Enum):
+    OK = "ok"
+    UNFOLLOWED = "unfollowed"
+    OUTSIDE_WINDOW = "outside_window"
+
+
+def numbered_payload(buttons: list[dict[str, Any]] | None, text: str) -> str | None:
+    """The payload of button N when `text` is just N and a numbered list is remembered."""
+    stripped = text.strip()
+    if not buttons or not stripped.isdigit() or len(stripped) > 2:
+        return None
+    index = int(stripped) - 1
+    return str(buttons[index]["payload"]) if 0 <= index < len(buttons) else None
+
+
 class ZaloConversations:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     async def record_inbound(
         self, zalo_user_id: str, at: datetime, msg_id: str | None, now: datetime
-    ) -> None:
-        """The user wrote at `at`: the window restarts (a late re-delivery never rewinds it)."""
+    ) -> list[dict[str, Any]] | None:
+        """The user wrote at `at`: the window restarts (a late re-delivery never rewinds it).
+
+        Returns, and forgets, the numbered list of the previous reply: a digit answers only the
+        list the bot showed just before, never one from earlier in the conversation.
+        """
         async with self.db.transaction() as session:
             await session.execute(
                 insert_for(self.db.dialect, _conv)
                 .values(zalo_user_id=zalo_user_id, replies_used=0, updated_at=now)
                 .on_conflict_do_nothing()
             )
+            numbered = (
+                await session.execute(
+                    select(_conv.c.numbered_buttons).where(_conv.c.zalo_user_id == zalo_user_id)
+                )
+            ).scalar_one_or_none()
+            newer = _conv.c.last_inbound_at.is_(None) | (_conv.c.last_inbound_at <= at)
             await session.execute(
                 update(_conv)
-                .where(
-                    _conv.c.zalo_user_id == zalo_user_id,
-                    (_conv.c.last_inbound_at.is_(None)) | (_conv.c.last_inbound_at < at),
-                )
+                .where(_conv.c.zalo_user_id == zalo_user_id)
                 .values(
-                    last_inbound_at=at,
-                    last_inbound_msg_id=msg_id,
-                    replies_used=0,
+                    numbered_buttons=None,
+                    last_inbound_at=case(
+                        (newer, literal(at, _conv.c.last_inbound_at.type)),
+                        else_=_conv.c.last_inbound_at,
+                    ),
+                    last_inbound_msg_id=case(
+                        (newer, literal(msg_id, _conv.c.last_inbound_msg_id.type)),
+                        else_=_conv.c.last_inbound_msg_id,
+                    ),
+                    replies_used=case((newer, 0), else_=_conv.c.replies_used),
                     updated_at=now,
                 )
             )
+        return numbered
 
-    async def reserve(self, zalo_user_id: str, count: int, now: datetime) -> bool:
-        """Take `count` free replies from the user's window; False when it cannot cover them."""
+    async def prepare_send(
+        self,
+        zalo_user_id: str,
+        count: int,
+        numbered: tuple[Button, ...] | None,
+        now: datetime,
+    ) -> SendPermit:
+        """In one transaction: refuse unfollowed users, take `count` free replies from the
+        window, and remember the numbered list the reply carries."""
         async with self.db.transaction() as session:
-            row = (
+            unfollowed = (
+                await session.execute(
+                    select(_users.c.unreachable_at).where(
+                        _users.c.channel == CHANNEL, _users.c.external_id == zalo_user_id
+                    )
+                )
+            ).scalar_one_or_none()
+            if unfollowed is not None:
+                return SendPermit.UNFOLLOWED
+            changes: dict[str, object] = {"updated_at": now}
+            if numbered:
+                changes["numbered_buttons"] = [
+                    {"label": b.label, "payload": b.payload} for b in numbered
+                ]
+            taken = (
                 await session.execute(
                     update(_conv)
                     .where(
@@ -65,11 +117,11 @@ class ZaloConversations:
                         _conv.c.last_inbound_at > now - WINDOW,
                         _conv.c.replies_used + count <= FREE_REPLIES,
                     )
-                    .values(replies_used=_conv.c.replies_used + count, updated_at=now)
+                    .values(replies_used=_conv.c.replies_used + count, **changes)
                     .returning(_conv.c.zalo_user_id)
                 )
             ).first()
-        return row is not None
+        return SendPermit.OK if taken is not None else SendPermit.OUTSIDE_WINDOW
 
     async def release(self, zalo_user_id: str, count: int, now: datetime) -> None:
         """Give back replies that were reserved but not delivered."""
@@ -92,40 +144,6 @@ class ZaloConversations:
             ).first()
         return (row.last_inbound_at, row.replies_used) if row else (None, 0)
 
-    async def remember_numbered(
-        self, zalo_user_id: str, buttons: tuple[Button, ...] | None, now: datetime
-    ) -> None:
-        """The buttons a digit answers (None: the latest reply had no numbered list)."""
-        value: list[dict[str, Any]] | None = (
-            [{"label": b.label, "payload": b.payload} for b in buttons] if buttons else None
-        )
-        async with self.db.transaction() as session:
-            stmt = insert_for(self.db.dialect, _conv).values(
-                zalo_user_id=zalo_user_id, replies_used=0, numbered_buttons=value, updated_at=now
-            )
-            await session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[_conv.c.zalo_user_id],
-                    set_={"numbered_buttons": value, "updated_at": now},
-                )
-            )
-
-    async def numbered_payload(self, zalo_user_id: str, text: str) -> str | None:
-        """The payload of button N when `text` is just N and a numbered list is remembered."""
-        stripped = text.strip()
-        if not stripped.isdigit() or len(stripped) > 2:
-            return None
-        async with self.db.transaction() as session:
-            buttons = (
-                await session.execute(
-                    select(_conv.c.numbered_buttons).where(_conv.c.zalo_user_id == zalo_user_id)
-                )
-            ).scalar_one_or_none()
-        index = int(stripped) - 1
-        if not buttons or not 0 <= index < len(buttons):
-            return None
-        return str(buttons[index]["payload"])
-
     async def mark_unfollowed(self, zalo_user_id: str, now: datetime) -> None:
         """The user left the OA: nothing more can reach them until they write again."""
         async with self.db.transaction() as session:
@@ -139,14 +157,3 @@ class ZaloConversations:
                 .where(_conv.c.zalo_user_id == zalo_user_id)
                 .values(numbered_buttons=None, replies_used=FREE_REPLIES, updated_at=now)
             )
-
-    async def is_unfollowed(self, zalo_user_id: str) -> bool:
-        async with self.db.transaction() as session:
-            at = (
-                await session.execute(
-                    select(_users.c.unreachable_at).where(
-                        _users.c.channel == CHANNEL, _users.c.external_id == zalo_user_id
-                    )
-                )
-            ).scalar_one_or_none()
-        return at is not None
