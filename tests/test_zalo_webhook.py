@@ -189,3 +189,66 @@ def test_verify_table(mutate, verdict):
     mac = signature(APP_ID, raw, millis(now), OA_SECRET)
     body, header = mutate(raw, mac)
     assert verify(body, header, app_id=APP_ID, oa_secret=OA_SECRET, now=now)[0] is verdict
+
+
+async def test_webhook_answers_before_the_reply_is_sent(zalo):
+    zalo.fake.message_delay = 0.3
+    event = text_event("u1", "/start", "slow-1", zalo.clock.now())
+    assert await post_event(zalo.http, zalo.url, event) == 200
+    assert zalo.fake.messages == [], "200 came back before the reply went out"
+    await zalo.channel.drain()
+    assert len(zalo.fake.delivered) == 1
+
+
+async def test_close_drains_accepted_events_then_refuses_new_ones(zalo):
+    zalo.fake.message_delay = 0.1
+    now = zalo.clock.now()
+    assert await post_event(zalo.http, zalo.url, text_event("u1", "/start", "d1", now)) == 200
+    await zalo.channel.close()
+    assert len(zalo.fake.delivered) == 1, "the accepted event was processed before closing"
+    later = text_event("u1", "/menu", "d2", now)
+    assert await post_event(zalo.http, zalo.url, later) == 503, "Zalo retries it elsewhere"
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"event_name": "user_send_text", "message": {"text": "hi", "msg_id": "x"}},
+        {"event_name": "user_send_text", "sender": {"id": {"nested": 1}}},
+        {"event_name": "user_send_text", "sender": {"id": "u1"}, "message": "not an object"},
+        {"event_name": "user_send_image", "sender": {"id": "u1"}, "message": {"attachments": 5}},
+        {"event_name": "follow"},
+        {"event_name": "something_new", "sender": {"id": "u1"}},
+        {"event_name": "anonymous_send_text", "sender": {"id": "anon"}},
+        {"sender": {"id": "u1"}},
+    ],
+)
+async def test_malformed_but_signed_events_never_crash(zalo, event):
+    event = {"app_id": APP_ID, "timestamp": millis(zalo.clock.now())} | event
+    assert await post_event(zalo.http, zalo.url, event) == 200
+    await zalo.channel.drain()
+    texts = zalo.fake.texts_to("u1")
+    assert all(t.startswith("Dạ") for t in texts), "at most a polite reply"
+
+
+async def test_emoji_and_huge_texts_get_polite_replies(zalo):
+    now = zalo.clock.now()
+    await post_event(zalo.http, zalo.url, text_event("u1", "😀🙏", "e1", now))
+    await post_event(zalo.http, zalo.url, text_event("u1", "a" * 5000, "e2", now))
+    await zalo.channel.drain()
+    first, second = zalo.fake.texts_to("u1")
+    assert first.startswith("Dạ, em chưa hiểu ý")
+    assert "dài quá" in second
+
+
+async def test_shared_contact_arrives_as_a_contact(zalo):
+    event = {
+        "app_id": APP_ID,
+        "event_name": "user_submit_info",
+        "sender": {"id": "u1"},
+        "info": {"name": "Nguyễn Văn A", "phone": "0912345678"},
+        "timestamp": millis(zalo.clock.now()),
+    }
+    assert await post_event(zalo.http, zalo.url, event) == 200
+    await zalo.channel.drain()
+    assert len(zalo.fake.texts_to("u1")) == 1

@@ -35,6 +35,7 @@ class FakeZalo:
     live_refresh: set[str] = field(default_factory=lambda: {SEED_REFRESH})
     error_for_user: dict[str, int] = field(default_factory=dict)
     refresh_delay: float = 0.0
+    message_delay: float = 0.0
     url: str = ""
     _runner: web.AppRunner | None = None
 
@@ -70,6 +71,8 @@ class FakeZalo:
     async def _message(self, request: web.Request) -> web.Response:
         token = request.headers.get("access_token")
         body = await request.json()
+        if self.message_delay:
+            await asyncio.sleep(self.message_delay)
         self.messages.append(Call(token, body))
         if token in self.expired:
             return web.json_response({"error": -216, "message": "Access token is invalid"})
