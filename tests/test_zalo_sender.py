@@ -166,3 +166,23 @@ async def test_outbox_reminders_respect_the_window_and_officers_are_told(zalo):
     async with zalo.app.db.transaction() as session:
         kinds = (await session.execute(select(OutboxMessage.kind))).scalars().all()
     assert sorted(kinds) == ["officer_notice", "reminder", "reminder"]
+
+
+async def test_held_pushes_are_due_again_when_the_user_writes(zalo):
+    await _wrote(zalo, "away", ago=timedelta(hours=60))
+    await _enqueue_reminder(zalo, "away")
+    async with zalo.app.db.transaction() as session:
+        # What the outbox records for an OutsideWindow (status "held" in the reminders branch).
+        await session.execute(
+            OutboxMessage.__table__.update().values(status="held", last_error="outside …")
+        )
+    assert [h.zalo_user_id for h in await held_recipients(zalo.app.db)] == ["away"]
+    zalo.clock.advance(timedelta(minutes=1))
+    await _wrote(zalo, "away")
+    async with zalo.app.db.transaction() as session:
+        row = (await session.execute(select(OutboxMessage))).scalar_one()
+    assert (row.status, row.due_at) == ("pending", zalo.clock.now())
+    assert await held_recipients(zalo.app.db) == []
+    dispatcher = OutboxDispatcher(zalo.app.db, {"zalo": zalo.channel.sender}, zalo.clock)
+    assert len((await dispatcher.dispatch_once()).sent) == 1
+    assert zalo.fake.texts_to("away") == ["Dạ, còn 3 ngày là hết hạn nộp hồ sơ ạ."]

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import case, literal, select, update
 
 from bot.db.engine import Database
-from bot.db.models import User
+from bot.db.models import OutboxMessage, User
 from bot.db.models_zalo import ZaloConversation
 from bot.db.upsert import insert_for
 from handlers.messages import Button
@@ -25,6 +25,7 @@ FREE_REPLIES = 8
 
 _conv = ZaloConversation.__table__
 _users = User.__table__
+_outbox = OutboxMessage.__table__
 
 
 class SendPermit(enum.Enum):
@@ -52,7 +53,8 @@ class ZaloConversations:
         """The user wrote at `at`: the window restarts (a late re-delivery never rewinds it).
 
         Returns, and forgets, the numbered list of the previous reply: a digit answers only the
-        list the bot showed just before, never one from earlier in the conversation.
+        list the bot showed just before, never one from earlier in the conversation. Pushes
+        the window held back are due again (the outbox still drops those past expiry).
         """
         async with self.db.transaction() as session:
             await session.execute(
@@ -82,6 +84,15 @@ class ZaloConversations:
                     replies_used=case((newer, 0), else_=_conv.c.replies_used),
                     updated_at=now,
                 )
+            )
+            await session.execute(
+                update(_outbox)
+                .where(
+                    _outbox.c.channel == CHANNEL,
+                    _outbox.c.chat_id == zalo_user_id,
+                    _outbox.c.status == "held",
+                )
+                .values(status="pending", due_at=now, last_error=None)
             )
         return numbered
 
