@@ -252,3 +252,25 @@ async def test_shared_contact_arrives_as_a_contact(zalo):
     assert await post_event(zalo.http, zalo.url, event) == 200
     await zalo.channel.drain()
     assert len(zalo.fake.texts_to("u1")) == 1
+
+
+async def test_a_redelivered_digit_does_not_use_up_the_next_list(zalo):
+    now = zalo.clock.now()
+    await post_event(zalo.http, zalo.url, text_event("u1", "hi", "r0", now))
+    await zalo.channel.drain()
+    labels = [f"Mục {i}" for i in range(1, 7)]
+    first = ["menu:faq", "menu:elig", "menu:contact", "menu:rem", "menu:intake", "menu:show"]
+    await zalo.channel.sender.send("u1", Reply("Dạ, chọn:", tuple(map(Button, labels, first))))
+    pressed = text_event("u1", "3", "r1", now)
+    await post_event(zalo.http, zalo.url, pressed)
+    await zalo.channel.drain()
+    assert "Sở Công Thương" in zalo.fake.texts_to("u1")[-1]
+    second = ["menu:show", *first[1:]]
+    await zalo.channel.sender.send("u1", Reply("Dạ, chọn:", tuple(map(Button, labels, second))))
+    sent = len(zalo.fake.delivered)
+    await post_event(zalo.http, zalo.url, pressed)  # Zalo re-delivers the earlier "3"
+    await zalo.channel.drain()
+    assert len(zalo.fake.delivered) == sent, "a re-delivery is not answered"
+    await post_event(zalo.http, zalo.url, text_event("u1", "1", "r2", now))
+    await zalo.channel.drain()
+    assert zalo.fake.texts_to("u1")[-1] == "Dạ, anh/chị muốn làm gì tiếp ạ?", "menu:show"

@@ -131,15 +131,19 @@ class ZaloChannel:
             return
         if interpreted.action == "follow":
             # [UNCERTAIN] a follow is treated as an interaction that opens the reply window.
-            await self.conversations.record_inbound(user, at, None, now)
             message = IncomingMessage(
                 "zalo", user, user, text="/start", message_id=f"follow:{user}:{at.timestamp()}"
             )
+            inbound = await self.conversations.record_inbound(user, at, message.message_id, now)
+            if inbound.seen_before:
+                return
         else:
             message = interpreted.message
             assert message is not None
-            numbered = await self.conversations.record_inbound(user, at, message.message_id, now)
-            message = self._as_button(message, numbered)
+            inbound = await self.conversations.record_inbound(user, at, message.message_id, now)
+            if inbound.seen_before:
+                return
+            message = self._as_button(message, inbound.numbered)
         for reply in await self.app.dispatcher.handle(message):
             await self.sender.send(user, reply)
 

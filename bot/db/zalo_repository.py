@@ -8,13 +8,14 @@ Quota is reserved with one conditional UPDATE, so two instances never overspend 
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, literal, select, update
 
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage, User
+from bot.db.models import OutboxMessage, ProcessedMessage, User
 from bot.db.models_zalo import ZaloConversation
 from bot.db.upsert import insert_for
 from handlers.messages import Button
@@ -26,6 +27,13 @@ FREE_REPLIES = 8
 _conv = ZaloConversation.__table__
 _users = User.__table__
 _outbox = OutboxMessage.__table__
+_processed = ProcessedMessage.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    numbered: list[dict[str, Any]] | None
+    seen_before: bool
 
 
 class SendPermit(enum.Enum):
@@ -49,7 +57,7 @@ class ZaloConversations:
 
     async def record_inbound(
         self, zalo_user_id: str, at: datetime, msg_id: str | None, now: datetime
-    ) -> list[dict[str, Any]] | None:
+    ) -> Inbound:
         """The user wrote at `at`: the window restarts (a late re-delivery never rewinds it).
 
         Returns, and forgets, the numbered list of the previous reply: a digit answers only the
@@ -57,6 +65,18 @@ class ZaloConversations:
         the window held back are due again (the outbox still drops those past expiry).
         """
         async with self.db.transaction() as session:
+            if (
+                msg_id is not None
+                and (
+                    await session.execute(
+                        select(_processed.c.message_id).where(
+                            _processed.c.channel == CHANNEL, _processed.c.message_id == msg_id
+                        )
+                    )
+                ).first()
+            ):
+                # A re-delivery: it must not reset the window nor use up the numbered list.
+                return Inbound(numbered=None, seen_before=True)
             await session.execute(
                 insert_for(self.db.dialect, _conv)
                 .values(zalo_user_id=zalo_user_id, replies_used=0, updated_at=now)
@@ -94,7 +114,7 @@ class ZaloConversations:
                 )
                 .values(status="pending", due_at=now, last_error=None)
             )
-        return numbered
+        return Inbound(numbered=numbered, seen_before=False)
 
     async def prepare_send(
         self,
