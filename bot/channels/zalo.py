@@ -52,6 +52,8 @@ class ZaloChannel:
         settings = app.settings
         if not settings.zalo_enabled or settings.zalo_app_id is None:
             raise ValueError("Zalo needs BOT_ZALO_APP_ID and BOT_ZALO_OA_SECRET")
+        if settings.zalo_access_token is None or settings.zalo_refresh_token is None:
+            log.warning("zalo: no BOT_ZALO_ACCESS_TOKEN/REFRESH_TOKEN; replies will fail")
         self.app = app
         self.app_id = settings.zalo_app_id
         self._oa_secret = _secret(settings.zalo_oa_secret)
