@@ -21,13 +21,16 @@ class Unreachable(Exception):  # noqa: N818 - a state of the recipient, not a pr
     """The recipient blocked the bot or left: do not try again."""
 
 
-class OutsideWindow(Unreachable):
-    """Outside Zalo's free reply window; held, not failed."""
-
-
 class Sender(Protocol):
     channel: str
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         """Deliver one reply; raises RateLimited, SendError or Unreachable."""
         ...
+
+
+class OutsideWindow(Unreachable):
+    """Zalo may only message a user within 48 hours of their last message: hold, do not drop.
+
+    The user is not marked unreachable; the row is kept as "held" until they write again.
+    """
