@@ -145,7 +145,9 @@ async def test_outbox_reminders_respect_the_window_and_officers_are_told(zalo):
     dispatcher = OutboxDispatcher(zalo.app.db, {"zalo": zalo.channel.sender}, zalo.clock)
     report = await dispatcher.dispatch_once()
     assert len(report.sent) == 1
-    assert len(report.unreachable) == 1
+    # "held" with the reminders branch's outbox, "unreachable" with the skeleton's.
+    held_rows = getattr(report, "held", []) + report.unreachable
+    assert len(held_rows) == 1
     assert [m["recipient"]["user_id"] for m in zalo.fake.delivered] == ["inside"]
 
     [held] = await held_recipients(zalo.app.db)
