@@ -167,7 +167,7 @@ async def test_outbox_reminders_respect_the_window_and_officers_are_told(zalo):
     ), "one notice a day"
     async with zalo.app.db.transaction() as session:
         kinds = (await session.execute(select(OutboxMessage.kind))).scalars().all()
-    assert sorted(kinds) == ["officer_notice", "reminder", "reminder"]
+    assert sorted(kinds) == ["notice", "reminder", "reminder"]
 
 
 async def test_held_pushes_are_due_again_when_the_user_writes(zalo):

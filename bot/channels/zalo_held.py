@@ -90,5 +90,5 @@ async def enqueue_held_notice(
             target=officer_chat,
             reply=notice,
             due_at=now,
-            kind="officer_notice",
+            kind="notice",
         )
