@@ -274,3 +274,48 @@ async def test_a_redelivered_digit_does_not_use_up_the_next_list(zalo):
     await post_event(zalo.http, zalo.url, text_event("u1", "1", "r2", now))
     await zalo.channel.drain()
     assert zalo.fake.texts_to("u1")[-1] == "Dạ, anh/chị muốn làm gì tiếp ạ?", "menu:show"
+
+
+@pytest.mark.parametrize(
+    ("name", "attachment", "kind", "ref"),
+    [
+        (
+            "user_send_image",
+            {"payload": {"url": "https://z/a.jpg"}},
+            "photo",
+            "zalo-file:https://z/a.jpg",
+        ),
+        (
+            "user_send_file",
+            {"payload": {"url": "https://z/h.pdf"}},
+            "document",
+            "zalo-file:https://z/h.pdf",
+        ),
+        ("user_send_sticker", {"payload": {"id": "st-9"}}, "sticker", "zalo-file:st-9"),
+        (
+            "user_send_audio",
+            {"payload": {"url": "https://z/v.aac"}},
+            "audio",
+            "zalo-file:https://z/v.aac",
+        ),
+        (
+            "user_send_location",
+            {"payload": {"coordinates": {"latitude": "21.0", "longitude": "105.8"}}},
+            "location",
+            "zalo-location:21.0,105.8",
+        ),
+    ],
+)
+def test_attachment_events_map_to_kinds(name, attachment, kind, ref):
+    from bot.channels.zalo_webhook import interpret
+
+    event = {
+        "event_name": name,
+        "sender": {"id": "8123"},
+        "message": {"msg_id": "m-1", "attachments": [{"type": "x", **attachment}]},
+    }
+    result = interpret(event)
+    assert result.action == "message"
+    message = result.message
+    assert (message.kind, message.attachment_ref, message.message_id) == (kind, ref, "m-1")
+    assert (message.channel, message.user_id) == ("zalo", "8123")
