@@ -9,12 +9,16 @@ from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.dispatcher import Dispatcher
+from bot.drafts import DocxRenderer
 from handlers.capability import Capability
 from handlers.context import CoreConfig
 from handlers.core import Core
+from handlers.eligibility import EligibilityCapability
 from handlers.faq import FaqCapability
+from handlers.intake import IntakeCapability
 from handlers.menu import MenuCapability
 from handlers.ports import Clock
+from handlers.submissions import SubmissionsCapability
 from knowledge import KnowledgeBase, load_knowledge
 
 
@@ -34,6 +38,10 @@ class App:
 def build_capabilities(kb: KnowledgeBase) -> list[Capability]:
     caps: dict[str, Capability] = {}
     caps["faq"] = FaqCapability()
+    caps["elig"] = EligibilityCapability(kb.eligibility)
+    renderer = DocxRenderer()
+    caps["intake"] = IntakeCapability(renderer)
+    caps["sub"] = SubmissionsCapability(renderer)
     caps["menu"] = MenuCapability(caps.get)
     return list(caps.values())
 

@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from knowledge import KnowledgeError, load_knowledge
@@ -72,6 +73,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_db_upgrade(settings))
     if args.command == "kb":
         return _kb_check(settings)
+    if args.command == "eligibility":
+        return _eligibility(settings, args.answers, args.json)
     print(f"Dạ, lệnh '{args.command}' đang được hoàn thiện.", file=sys.stderr)
     return 2
 
@@ -120,6 +123,36 @@ async def _db_upgrade(settings: Settings) -> int:
     finally:
         await db.dispose()
     print("Dạ, cơ sở dữ liệu đã được cập nhật.")
+    return 0
+
+
+def _eligibility(settings: Settings, source: str, json_mode: bool) -> int:
+    from knowledge.eligibility import AnswersError, evaluate, parse_answers
+
+    try:
+        raw = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        answers = parse_answers(json.loads(raw))
+    except (OSError, ValueError) as exc:
+        # json.JSONDecodeError and AnswersError are ValueErrors too.
+        kind = "câu trả lời không hợp lệ" if isinstance(exc, AnswersError) else "không đọc được"
+        print(f"Lỗi: {kind}: {exc}", file=sys.stderr)
+        return 2
+    rules = load_knowledge(province=settings.province).eligibility
+    if rules is None:
+        print("Lỗi: chưa có tệp điều kiện knowledge/rules/eligibility.yaml", file=sys.stderr)
+        return 1
+    verdict = evaluate(rules, answers)
+    if json_mode:
+        print(json.dumps(verdict.to_dict(), ensure_ascii=False))
+        return 0
+    print(verdict.verdict)
+    for title, items in (("Lý do", verdict.reasons), ("Ưu tiên", verdict.priority)):
+        for item in items:
+            print(f"{title}: {item.text} ({item.source})")
+    if verdict.missing:
+        print("Còn thiếu: " + ", ".join(verdict.missing))
+    if verdict.supports:
+        print("Hỗ trợ: " + ", ".join(verdict.supports))
     return 0
 
 

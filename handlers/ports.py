@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from handlers.messages import Reply, Target
+from knowledge.templates.de_an import DraftDocument
 
 
 class Clock(Protocol):
@@ -30,10 +31,73 @@ class OutboxPort(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class SubmissionRecord:
+    """One intake submission as handlers see it, with its latest draft."""
+
+    id: int
+    user_id: int
+    owner_target: str
+    status: str
+    establishment: str
+    answers: dict[str, Any]
+    officer_note: str | None
+    created_at: datetime
+    updated_at: datetime
+    draft_version: int = 0
+    draft_path: str | None = None
+    draft_name: str | None = None
+
+
+class SubmissionStore(Protocol):
+    """Intake submissions, their drafts and status history, and personal-data consent."""
+
+    async def has_consent(self, user_id: int, version: str) -> bool: ...
+
+    async def record_consent(self, user_id: int, version: str) -> None: ...
+
+    async def create(
+        self, *, user_id: int, owner_target: str, establishment: str, answers: dict[str, Any]
+    ) -> int: ...
+
+    async def update_answers(
+        self, submission_id: int, establishment: str, answers: dict[str, Any]
+    ) -> None: ...
+
+    async def next_draft_version(self, submission_id: int) -> int: ...
+
+    async def add_draft(self, submission_id: int, version: int, path: str, name: str) -> None: ...
+
+    async def set_status(
+        self, submission_id: int, status: str, *, actor: str, note: str | None = None
+    ) -> None: ...
+
+    async def get(self, submission_id: int) -> SubmissionRecord | None: ...
+
+    async def for_user(self, user_id: int) -> list[SubmissionRecord]: ...
+
+    async def by_status(self, status: str | None, limit: int = 50) -> list[SubmissionRecord]: ...
+
+    async def erase_user(self, user_id: int) -> list[str]:
+        """Delete the user's submissions and drafts, withdraw consent; the draft file paths."""
+        ...
+
+
+class DraftRenderer(Protocol):
+    """Writes files under a directory (the draft DOCX, the officers' CSV), returns (path, name)."""
+
+    def render(self, draft: DraftDocument, directory: str) -> tuple[str, str]: ...
+
+    def write_csv(self, rows: list[list[str]], directory: str, stem: str) -> tuple[str, str]: ...
+
+    def delete(self, paths: list[str]) -> None: ...
+
+
 class Store(Protocol):
     """The unit of work handed to a handler: every write commits with the reply or not at all."""
 
     outbox: OutboxPort
+    submissions: SubmissionStore
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from sqlalchemy import delete, exists, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ConversationStateRow, OutboxMessage, ProcessedMessage, User
+from bot.db.submissions import SubmissionRepository
 from bot.db.upsert import insert_for
 from handlers.messages import ConversationState, Reply, Target
 
@@ -184,6 +185,7 @@ class SqlStore:
     def __init__(self, session: AsyncSession, now: datetime) -> None:
         self.session = session
         self.outbox = OutboxRepository(session, now)
+        self.submissions = SubmissionRepository(session, now)
 
 
 # Platforms re-deliver within minutes or hours (Zalo retries for up to ~12 h); a week is ample.

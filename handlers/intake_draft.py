@@ -1,0 +1,158 @@
+"""From answers to the draft đề án and the officers' notice: values, file name, submission."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from handlers.context import Context
+from handlers.intake_view import budget_lines, limit_text, percent
+from handlers.messages import Button, Document, Reply, Target
+from handlers.ports import DraftRenderer
+from knowledge.formatting import format_date, format_money
+from knowledge.forms.budget import check_budget
+from knowledge.forms.engine import applies, display
+from knowledge.forms.schema import Form
+from knowledge.parsing import mask_phone
+from knowledge.parsing.fold import fold
+from knowledge.templates.de_an import DraftDocument, compose
+
+log = logging.getLogger(__name__)
+_MACHINERY = ("may_moc_thiet_bi", "day_chuyen", "mo_hinh_trinh_dien")
+
+
+def kept_answers(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
+    """Only the answers to steps that apply (a changed choice can orphan earlier ones)."""
+    return {q.id: answers[q.id] for q in form.steps if q.id in answers and applies(q, answers)}
+
+
+def file_stem(ctx: Context, prefix: str, establishment: str, ref: str) -> str:
+    """ASCII file name: prefix, establishment, local date, then the submission and version."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", fold(establishment)).strip("-")[:60] or "co-so"
+    date = ctx.local_now.strftime("%d-%m-%Y")
+    return f"{prefix}_{slug}_{date}_{ref}"
+
+
+def draft_values(ctx: Context, form: Form, answers: dict[str, Any]) -> dict[str, str | None]:
+    values: dict[str, str | None] = {}
+    for question in form.steps:
+        value = answers.get(question.id)
+        values[question.id] = display(question, value) if value is not None else None
+    establishment = values.get("establishment_name") or ""
+    support = values.get("support_type") or ""
+    if answers.get("support_type") in _MACHINERY and values.get("machine"):
+        name = ctx.text(
+            "intake.project_name_machine", machine=values["machine"], establishment=establishment
+        )
+    else:
+        name = ctx.text(
+            "intake.project_name_other", support=support.lower(), establishment=establishment
+        )
+    values.update(
+        today=format_date(ctx.local_now),
+        project_name=name,
+        support_label=support or None,
+        commitment_funding=ctx.text("intake.commitment_funding")
+        if answers.get("commit_no_other_funding") == "yes"
+        else None,
+        commitment_counterpart=ctx.text(
+            "intake.commitment_counterpart_yes"
+            if answers.get("commit_counterpart") == "yes"
+            else "intake.commitment_counterpart_no"
+        ),
+    )
+    check = check_budget(form, answers)
+    if check is not None:
+        values.update(
+            counterpart=format_money(check.counterpart),
+            requested_percent=percent(check.requested_percent),
+            counterpart_percent=percent(100 - check.requested_percent),
+            support_limit=limit_text(ctx, check),
+            budget_notes=" ".join(budget_lines(ctx, check)[1:]) or None,
+        )
+    return values
+
+
+def build_draft(
+    ctx: Context, form: Form, answers: dict[str, Any], submission_id: int, version: int
+) -> DraftDocument:
+    template = ctx.kb.de_an
+    assert template is not None
+    values = draft_values(ctx, form, answers)
+    labels = {q.id: q.label for q in form.steps}
+    # The submission id keeps two same-day drafts of one establishment from overwriting.
+    ref = f"hs{submission_id}_v{version}"
+    stem = file_stem(ctx, template.file_prefix, values.get("establishment_name") or "", ref)
+    return compose(template, values, answers, labels, stem)
+
+
+def officer_summary(ctx: Context, form: Form, answers: dict[str, Any]) -> list[str]:
+    lines = []
+    for question in form.steps:
+        if question.id in answers and answers[question.id] is not None:
+            value = display(question, answers[question.id])
+            lines.append(ctx.text("sub.officer_line", label=question.label, value=value))
+    check = check_budget(form, answers)
+    if check is not None:
+        lines += budget_lines(ctx, check)
+    return lines
+
+
+def officer_buttons(ctx: Context, submission_id: int) -> tuple[Button, ...]:
+    return (
+        Button(ctx.text("sub.ack"), f"sub:ack:{submission_id}"),
+        Button(ctx.text("sub.more"), f"sub:more:{submission_id}"),
+        Button(ctx.text("sub.reject"), f"sub:rej:{submission_id}"),
+    )
+
+
+async def submit(
+    ctx: Context, form: Form, bucket: dict[str, Any], renderer: DraftRenderer
+) -> tuple[int, int, Document]:
+    """Save (or update) the submission, write the next draft version, tell the officers."""
+    answers = kept_answers(form, bucket.get("answers", {}))
+    establishment = str(answers.get("establishment_name") or "")
+    store = ctx.store.submissions
+    submission_id = bucket.get("submission_id")
+    record = await store.get(submission_id) if isinstance(submission_id, int) else None
+    if record is not None and record.user_id == ctx.user.id and record.status != "rejected":
+        await store.update_answers(record.id, establishment, answers)
+        await store.set_status(record.id, "submitted", actor="owner")
+        submission_id = record.id
+    else:
+        owner = str(Target(ctx.user.channel, ctx.message.chat_id))
+        submission_id = await store.create(
+            user_id=ctx.user.id, owner_target=owner, establishment=establishment, answers=answers
+        )
+    version = await store.next_draft_version(submission_id)
+    draft = build_draft(ctx, form, answers, submission_id, version)
+    path, name = renderer.render(draft, ctx.config.data_dir)
+    await store.add_draft(submission_id, version, path, name)
+    document = Document(path, name)
+    log.info(
+        "intake submission #%s v%s (phone %s)",
+        submission_id,
+        version,
+        mask_phone(str(answers.get("phone", ""))),
+    )
+    if ctx.config.officer_chat is not None:
+        text = "\n".join(
+            [
+                ctx.text(
+                    "sub.officer_new",
+                    id=submission_id,
+                    version=version,
+                    establishment=establishment,
+                ),
+                *officer_summary(ctx, form, answers),
+            ]
+        )
+        await ctx.store.outbox.enqueue(
+            key=f"sub:{submission_id}:v{version}:officer",
+            target=ctx.config.officer_chat,
+            reply=Reply(text, officer_buttons(ctx, submission_id), (document,)),
+            due_at=ctx.now,
+            kind="intake",
+        )
+    return submission_id, version, document

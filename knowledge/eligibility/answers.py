@@ -1,0 +1,100 @@
+"""The answers of SPEC §4: the fixed keys and values, and their validation."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+# The contract of SPEC §4: these names are used by evaluation sets and the intake prefill.
+CHOICE_VALUES: dict[str, tuple[str, ...]] = {
+    "entity_type": (
+        "dnnvv",
+        "doanh_nghiep_lon",
+        "htx",
+        "to_hop_tac",
+        "ho_kinh_doanh",
+        "chua_dang_ky",
+    ),
+    "site_area": ("xa", "phuong_tu_xa_duoi_5_nam", "phuong_do_thi_loai_2_3", "phuong_noi_thanh"),
+    "sector": (
+        "che_bien_nong_lam_thuy_san",
+        "hang_tieu_dung_xuat_khau",
+        "hoa_chat_vat_lieu_xay_dung",
+        "co_khi_dien_tu_cnht",
+        "tieu_thu_cong_nghiep",
+        "khai_khoang_vung_kho_khan",
+        "san_xuat_sach_hon_xu_ly_o_nhiem",
+        "thuong_mai_dich_vu",
+        "gach_nung_thu_cong",
+    ),
+}
+BOOLEAN_KEYS = ("cleaner_production", "difficult_area", "other_state_funding_same_content")
+NUMBER_KEYS = ("employees", "revenue_billion", "capital_billion")
+ANSWER_KEYS = (*CHOICE_VALUES, *BOOLEAN_KEYS, *NUMBER_KEYS)
+
+# Support topic ids of SPEC §3 that an establishment can be offered.
+SUPPORT_TOPICS = (
+    "dao_tao_nghe",
+    "nang_luc_quan_ly",
+    "mo_hinh_trinh_dien",
+    "may_moc_thiet_bi",
+    "san_pham_tieu_bieu",
+    "hoi_cho_trien_lam",
+    "thuong_hieu",
+    "tu_van",
+    "xu_ly_o_nhiem",
+    "san_xuat_sach_hon",
+    "cum_cong_nghiep",
+)
+
+EntityType = Literal[
+    "dnnvv", "doanh_nghiep_lon", "htx", "to_hop_tac", "ho_kinh_doanh", "chua_dang_ky"
+]
+SiteArea = Literal["xa", "phuong_tu_xa_duoi_5_nam", "phuong_do_thi_loai_2_3", "phuong_noi_thanh"]
+Sector = Literal[
+    "che_bien_nong_lam_thuy_san",
+    "hang_tieu_dung_xuat_khau",
+    "hoa_chat_vat_lieu_xay_dung",
+    "co_khi_dien_tu_cnht",
+    "tieu_thu_cong_nghiep",
+    "khai_khoang_vung_kho_khan",
+    "san_xuat_sach_hon_xu_ly_o_nhiem",
+    "thuong_mai_dich_vu",
+    "gach_nung_thu_cong",
+]
+
+
+class Answers(BaseModel):
+    """Validated answers; absent or null keys are None. Unknown keys are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    entity_type: EntityType | None = None
+    site_area: SiteArea | None = None
+    sector: Sector | None = None
+    cleaner_production: bool | None = None
+    employees: float | None = Field(default=None, ge=0)
+    revenue_billion: float | None = Field(default=None, ge=0)
+    capital_billion: float | None = Field(default=None, ge=0)
+    difficult_area: bool | None = None
+    other_state_funding_same_content: bool | None = None
+
+    def given(self) -> dict[str, Any]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class AnswersError(ValueError):
+    """Answers that do not fit SPEC §4; the message lists each bad key in plain words."""
+
+
+def parse_answers(data: Any) -> Answers:
+    if not isinstance(data, dict):
+        raise AnswersError("answers must be a JSON object")
+    try:
+        return Answers.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise AnswersError(problems) from None

@@ -1,0 +1,130 @@
+"""Loads a questionnaire and checks its graph: unknown targets, unreachable steps, duplicates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from knowledge.forms.schema import Form, Question
+from knowledge.yamlfile import KnowledgeError, LineDict, line_of, load_yaml
+
+
+def _first_error(exc: ValidationError) -> tuple[str | None, str]:
+    error = exc.errors()[0]
+    loc = [str(p) for p in error["loc"]]
+    where = ".".join(loc)
+    key = loc[0] if loc else None
+    return key, f"{where}: {error['msg']}" if where else error["msg"]
+
+
+def _line(node: Any, key: str | None) -> int | None:
+    return line_of(node, key) if isinstance(node, LineDict) else None
+
+
+def load_form(path: Path) -> Form:
+    data = load_yaml(path)
+    if not isinstance(data, LineDict):
+        raise KnowledgeError(path, 1, "expected a mapping with id, version, consent and steps")
+    raw_steps = data.get("steps")
+    if not isinstance(raw_steps, list) or not raw_steps:
+        raise KnowledgeError(path, data.line_of("steps"), "'steps' must be a non-empty list")
+    steps: list[Question] = []
+    for raw in raw_steps:
+        try:
+            steps.append(Question.model_validate(raw))
+        except ValidationError as exc:
+            key, msg = _first_error(exc)
+            raise KnowledgeError(path, _line(raw, key), f"step: {msg}") from None
+    try:
+        form = Form.model_validate({**data, "steps": steps})
+    except ValidationError as exc:
+        key, msg = _first_error(exc)
+        raise KnowledgeError(path, data.line_of(key) if key else data.line, msg) from None
+    _check_graph(path, form, raw_steps, data)
+    return form
+
+
+def _check_graph(path: Path, form: Form, raw_steps: list[Any], data: LineDict) -> None:
+    seen: dict[str, Question] = {}
+    # For each step, the values its conditions (and those of the steps they test) require.
+    needs: dict[str, dict[str, set[str]]] = {}
+    for question, raw in zip(form.steps, raw_steps, strict=True):
+        here = _line(raw, "id")
+        if question.id in seen:
+            raise KnowledgeError(path, here, f"step id {question.id!r} is used twice")
+        values = [o.value for o in question.options]
+        if len(set(values)) != len(values):
+            dup = next(v for v in values if values.count(v) > 1)
+            raise KnowledgeError(path, _line(raw, "options"), f"duplicate option value {dup!r}")
+        labels = [o.label for o in question.options]
+        if len(set(labels)) != len(labels):
+            raise KnowledgeError(path, _line(raw, "options"), "two options share one label")
+        for ref_key in ("after", "at_most"):
+            target = getattr(question, ref_key)
+            if target is not None and target not in seen:
+                raise KnowledgeError(
+                    path, _line(raw, ref_key), f"{ref_key}: unknown or later step {target!r}"
+                )
+        needs[question.id] = _needs(path, question, _line(raw, "when"), seen, needs)
+        seen[question.id] = question
+    _check_budget(path, form, data)
+
+
+def _needs(
+    path: Path,
+    question: Question,
+    line: int | None,
+    seen: dict[str, Question],
+    needs: dict[str, dict[str, set[str]]],
+) -> dict[str, set[str]]:
+    combined: dict[str, set[str]] = {}
+
+    def require(field: str, allowed: set[str]) -> None:
+        combined[field] = combined.get(field, allowed) & allowed
+        if not combined[field]:
+            raise KnowledgeError(
+                path,
+                line,
+                f"step {question.id!r} is unreachable: its conditions on "
+                f"{field!r} can never hold together",
+            )
+
+    for field, allowed in question.when.items():
+        if field not in seen:
+            raise KnowledgeError(
+                path, line, f"condition on unknown or later step {field!r} (unknown target)"
+            )
+        possible = seen[field].values()
+        if not possible:
+            raise KnowledgeError(
+                path, line, f"condition on {field!r}, which has no fixed values to test"
+            )
+        bad = [v for v in allowed if v not in possible]
+        if bad:
+            raise KnowledgeError(path, line, f"{field!r} has no option {bad[0]!r}")
+        for inherited, values in needs[field].items():
+            require(inherited, values)
+        require(field, set(allowed))
+    return combined
+
+
+def _check_budget(path: Path, form: Form, data: LineDict) -> None:
+    if form.budget is None:
+        if form.limits:
+            raise KnowledgeError(path, data.line_of("limits"), "limits need a 'budget' section")
+        return
+    line = data.line_of("budget")
+    kinds = {"support_type": "choice", "total": "money", "requested": "money"}
+    for role, kind in kinds.items():
+        step = form.step(getattr(form.budget, role))
+        if step is None or step.kind != kind:
+            raise KnowledgeError(path, line, f"budget.{role} must name a {kind} step")
+    support = form.step(form.budget.support_type)
+    assert support is not None
+    for key in form.limits:
+        if key not in support.values():
+            raise KnowledgeError(
+                path, data.line_of("limits"), f"limits: {key!r} is not a support type option"
+            )

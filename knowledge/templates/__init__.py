@@ -1,0 +1,1 @@
+"""Document templates an officer can edit (the draft đề án)."""

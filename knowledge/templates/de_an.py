@@ -1,0 +1,203 @@
+"""The đề án template: loaded and checked at start, then composed into a document model.
+
+Composing is pure (answers in, blocks out) so the bot layer only lays blocks out in DOCX.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from knowledge.yamlfile import KnowledgeError, LineDict, load_yaml
+
+# Values computed from the answers rather than typed by the owner.
+DERIVED = frozenset(
+    {
+        "today",
+        "project_name",
+        "support_label",
+        "counterpart",
+        "requested_percent",
+        "counterpart_percent",
+        "support_limit",
+        "budget_notes",
+        "commitment_funding",
+        "commitment_counterpart",
+    }
+)
+_TOKEN = re.compile(r"\{([a-z_][a-z0-9_]*)\}|\[\[(.+?)\]\]")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TableSpec(_Strict):
+    columns: tuple[str, ...] = Field(min_length=1)
+    rows: tuple[tuple[str, ...], ...] = Field(min_length=1)
+    bold_rows: tuple[int, ...] = ()
+
+
+class BlockSpec(_Strict):
+    when: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    text: str | None = None
+    bullets: tuple[str, ...] | None = None
+    table: TableSpec | None = None
+
+
+class SectionSpec(_Strict):
+    heading: str
+    blocks: tuple[BlockSpec, ...] = Field(min_length=1)
+
+
+class DeAnTemplate(_Strict):
+    version: int
+    file_prefix: str = Field(pattern=r"^[A-Za-z0-9-]{1,40}$")
+    header: tuple[str, ...]
+    title: str
+    name: str
+    draft_note: str
+    sections: tuple[SectionSpec, ...] = Field(min_length=8)
+    signature: tuple[str, ...] = ()
+
+
+# The document model handed to a renderer: text runs, some marked for the officer.
+@dataclass(frozen=True, slots=True)
+class Run:
+    text: str
+    placeholder: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    kind: str  # "heading", "paragraph", "bullet", "table"
+    runs: tuple[Run, ...] = ()
+    rows: tuple[tuple[tuple[Run, ...], ...], ...] = ()
+    bold_rows: tuple[int, ...] = ()
+    style: str = ""  # "center", "bold-center", "title", "note", "right"
+
+
+@dataclass(frozen=True, slots=True)
+class DraftDocument:
+    file_stem: str
+    blocks: tuple[Block, ...]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def plain_text(self) -> str:
+        """All text in reading order, for tests and the officer's CSV export."""
+        lines: list[str] = []
+        for block in self.blocks:
+            if block.kind == "table":
+                lines += [" | ".join(_join(c) for c in row) for row in block.rows]
+            else:
+                lines.append(_join(block.runs))
+        return "\n".join(lines)
+
+
+def _join(runs: tuple[Run, ...]) -> str:
+    return "".join(r.text for r in runs)
+
+
+def load_template(path: Path, known_fields: set[str]) -> DeAnTemplate:
+    data = load_yaml(path)
+    if not isinstance(data, LineDict):
+        raise KnowledgeError(path, 1, "expected a mapping (version, title, sections…)")
+    try:
+        template = DeAnTemplate.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = [str(p) for p in error["loc"]]
+        raise KnowledgeError(path, _line(data, loc), f"{'.'.join(loc)}: {error['msg']}") from None
+    allowed = known_fields | DERIVED
+    for key, value in _strings(data, []):
+        for match in _TOKEN.finditer(value[1]):
+            if match[1] and match[1] not in allowed:
+                raise KnowledgeError(path, value[0], f"{key}: unknown field {{{match[1]}}}")
+    return template
+
+
+def _line(data: Any, loc: list[str]) -> int | None:
+    node, line = data, getattr(data, "line", None)
+    for part in loc:
+        if isinstance(node, LineDict) and part in node:
+            line, node = node.line_of(part), node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+            line = getattr(node, "line", line)
+        else:
+            break
+    return line
+
+
+def _strings(node: Any, path: list[str], line: int = 0) -> list[tuple[str, tuple[int, str]]]:
+    """Every string in the file with its dotted key and the nearest known line."""
+    found: list[tuple[str, tuple[int, str]]] = []
+    if isinstance(node, LineDict):
+        for key, value in node.items():
+            found += _strings(value, [*path, str(key)], node.line_of(key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _strings(value, [*path, str(i)], getattr(value, "line", line))
+    elif isinstance(node, str):
+        found.append((".".join(path), (line, node)))
+    return found
+
+
+def fill(text: str, values: dict[str, str | None], labels: dict[str, str]) -> tuple[Run, ...]:
+    """Text with {field} replaced; missing fields and [[notes]] become officer placeholders."""
+    runs: list[Run] = []
+    pos = 0
+    for match in _TOKEN.finditer(text):
+        if match.start() > pos:
+            runs.append(Run(text[pos : match.start()]))
+        if match[1]:
+            value = values.get(match[1])
+            if value:
+                runs.append(Run(value))
+            else:
+                label = labels.get(match[1], match[1])
+                runs.append(Run(f"[Cán bộ bổ sung: {label}]", placeholder=True))
+        else:
+            runs.append(Run(f"[Cán bộ bổ sung: {match[2]}]", placeholder=True))
+        pos = match.end()
+    if pos < len(text):
+        runs.append(Run(text[pos:]))
+    return tuple(runs)
+
+
+def compose(
+    template: DeAnTemplate,
+    values: dict[str, str | None],
+    answers: dict[str, Any],
+    labels: dict[str, str],
+    file_stem: str,
+) -> DraftDocument:
+    blocks: list[Block] = [
+        Block("paragraph", fill(h, values, labels), style="bold-center") for h in template.header
+    ]
+    blocks.append(Block("heading", fill(template.title, values, labels), style="title"))
+    blocks.append(Block("paragraph", fill(template.name, values, labels), style="bold-center"))
+    blocks.append(Block("paragraph", fill(template.draft_note, values, labels), style="note"))
+    for section in template.sections:
+        blocks.append(Block("heading", (Run(section.heading),)))
+        for spec in section.blocks:
+            if not all(answers.get(f) in allowed for f, allowed in spec.when.items()):
+                continue
+            if spec.text is not None:
+                blocks.append(Block("paragraph", fill(spec.text, values, labels)))
+            for bullet in spec.bullets or ():
+                blocks.append(Block("bullet", fill(bullet, values, labels)))
+            if spec.table is not None:
+                header = tuple((Run(c),) for c in spec.table.columns)
+                rows = tuple(
+                    tuple(fill(cell, values, labels) for cell in row) for row in spec.table.rows
+                )
+                bold = tuple(i + 1 for i in spec.table.bold_rows)
+                blocks.append(Block("table", rows=(header, *rows), bold_rows=(0, *bold)))
+    for line in template.signature:
+        blocks.append(Block("paragraph", fill(line, values, labels), style="right"))
+    return DraftDocument(file_stem=file_stem, blocks=tuple(blocks))
