@@ -188,3 +188,19 @@ async def test_held_pushes_are_due_again_when_the_user_writes(zalo):
     dispatcher = OutboxDispatcher(zalo.app.db, {"zalo": zalo.channel.sender}, zalo.clock)
     assert len((await dispatcher.dispatch_once()).sent) == 1
     assert zalo.fake.texts_to("away") == ["Dạ, còn 3 ngày là hết hạn nộp hồ sơ ạ."]
+
+
+async def test_forwarded_user_files_go_as_links_not_uploads(zalo):
+    await _wrote(zalo, "officer-1")
+    reply = Reply(
+        "Dạ, cơ sở gửi thêm tệp:",
+        documents=(
+            Document("zalo-file:https://zalo.example/f/anh.jpg", "photo-m1"),
+            Document("telegram-file:AgACAgUAAxk", "document-m2"),
+        ),
+    )
+    await zalo.channel.sender.send("officer-1", reply)
+    texts = zalo.fake.texts_to("officer-1")
+    assert texts[1] == "📎 photo-m1: https://zalo.example/f/anh.jpg"
+    assert "kênh telegram" in texts[2]
+    assert zalo.fake.uploads == []

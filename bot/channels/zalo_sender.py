@@ -106,6 +106,11 @@ class ZaloSender:
             raise
 
     async def _send_document(self, chat_id: str, document: Document) -> None:
+        scheme = document.path.partition(":")[0]
+        if scheme.endswith("-file") or scheme == "zalo-location":
+            # A file a user sent on some channel (forwarded to officers): not a local file.
+            await self.api.send_message(chat_id, {"text": self._remote_file_text(document)})
+            return
         path = Path(document.path)
         try:
             size = (await asyncio.to_thread(path.stat)).st_size
@@ -122,3 +127,9 @@ class ZaloSender:
         await self.api.send_message(
             chat_id, {"attachment": {"type": "file", "payload": {"token": token}}}
         )
+
+    def _remote_file_text(self, document: Document) -> str:
+        scheme, _, ref = document.path.partition(":")
+        if ref.startswith(("https://", "http://")):
+            return self.ui.text("zalo.file_link", name=document.name, url=ref)
+        return self.ui.text("zalo.file_elsewhere", name=document.name, channel=scheme.split("-")[0])
