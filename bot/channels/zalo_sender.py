@@ -132,4 +132,5 @@ class ZaloSender:
         scheme, _, ref = document.path.partition(":")
         if ref.startswith(("https://", "http://")):
             return self.ui.text("zalo.file_link", name=document.name, url=ref)
-        return self.ui.text("zalo.file_elsewhere", name=document.name, channel=scheme.split("-")[0])
+        channel = scheme.split("-")[0]
+        return self.ui.text("zalo.file_elsewhere", name=document.name, channel=channel)
