@@ -80,5 +80,6 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-# Capability tables register on Base.metadata by being imported (kept last: they import Base).
-from bot.db import models_intake  # noqa: E402, F401
+# Capability and channel tables register on Base.metadata by being imported (kept last: they
+# import Base).
+from bot.db import models_intake, models_zalo  # noqa: E402, F401

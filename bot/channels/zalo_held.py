@@ -1,0 +1,94 @@
+"""Pushes to Zalo users that the free-reply window held back, reported to the officers.
+
+A reminder to a Zalo user who has not written for 48 hours (or already had 8 replies) cannot
+be sent for free; the outbox keeps it ("held", or "unreachable" with the window as its reason,
+depending on the outbox version) and officers are told whom to contact directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from bot.channels.zalo_client import OUTSIDE_WINDOW_REASON
+from bot.db.engine import Database
+from bot.db.models import OutboxMessage, User
+from bot.db.repositories import OutboxRepository
+from handlers.messages import Reply, Target
+from knowledge.ui import UiTexts
+
+_outbox = OutboxMessage.__table__
+_users = User.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class HeldRecipient:
+    zalo_user_id: str
+    display_name: str | None
+    rows: int
+    earliest_due: datetime
+
+
+async def held_recipients(db: Database) -> list[HeldRecipient]:
+    by_window = _outbox.c.last_error.startswith(OUTSIDE_WINDOW_REASON)
+    held = (_outbox.c.status == "held") | ((_outbox.c.status == "unreachable") & by_window)
+    stmt = (
+        select(
+            _outbox.c.chat_id,
+            func.max(_users.c.display_name),
+            func.count(),
+            func.min(_outbox.c.due_at),
+        )
+        .select_from(_outbox.outerjoin(_users, _users.c.id == _outbox.c.user_id))
+        .where(_outbox.c.channel == "zalo", held)
+        .group_by(_outbox.c.chat_id)
+        .order_by(func.min(_outbox.c.due_at))
+    )
+    async with db.transaction() as session:
+        rows = (await session.execute(stmt)).all()
+    return [HeldRecipient(chat_id, name, count, _aware(due)) for chat_id, name, count, due in rows]
+
+
+def _aware(value: datetime) -> datetime:
+    # func.min bypasses the column type on SQLite, which then hands back a naive UTC value.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
+
+
+def officer_notice(recipients: list[HeldRecipient], ui: UiTexts, tz: ZoneInfo) -> Reply | None:
+    if not recipients:
+        return None
+    lines = [ui.text("zalo.held_title", count=sum(r.rows for r in recipients))]
+    lines += [
+        ui.text(
+            "zalo.held_line",
+            name=r.display_name or "Người dùng",
+            user_id=r.zalo_user_id,
+            rows=r.rows,
+            due=r.earliest_due.astimezone(tz).strftime("%d/%m/%Y"),
+        )
+        for r in recipients
+    ]
+    lines.append(ui.text("zalo.held_footer"))
+    return Reply("\n".join(lines))
+
+
+async def enqueue_held_notice(
+    db: Database, ui: UiTexts, officer_chat: Target, tz: ZoneInfo, now: datetime
+) -> bool:
+    """Queue today's notice to the officer chat (once a day); False if nothing to report."""
+    notice = officer_notice(await held_recipients(db), ui, tz)
+    if notice is None:
+        return False
+    async with db.transaction() as session:
+        return await OutboxRepository(session, now).enqueue(
+            key=f"zalo-held:{now.astimezone(tz).date().isoformat()}",
+            target=officer_chat,
+            reply=notice,
+            due_at=now,
+            kind="notice",
+        )

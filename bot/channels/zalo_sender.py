@@ -1,0 +1,136 @@
+"""Renders a Reply as Zalo OA messages and sends them within the user's free-reply window.
+
+Zalo shows at most 5 buttons under a message, so longer choices become a numbered text list
+that the user answers with a digit (the list is remembered in the database for that). Texts
+are split at paragraph boundaries; documents are uploaded and sent as file messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from bot.channels.base import OutsideWindow, SendError, Unreachable
+from bot.channels.zalo_client import OUTSIDE_WINDOW_REASON, ZaloApi
+from bot.db.zalo_repository import SendPermit, ZaloConversations
+from handlers.messages import Button, Document, Reply
+from handlers.ports import Clock
+from knowledge.ui import UiTexts
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo"
+MAX_BUTTONS = 5
+# [UNCERTAIN] one client saw error -210 above ~2,000 characters; stay under it.
+MAX_TEXT = 2000
+MAX_BUTTON_TITLE = 100
+# Zalo accepts PDF/DOC/DOCX files up to 5 MB through /v2.0/oa/upload/file.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Pieces of at most `limit` characters, cut at a paragraph, line or word where possible."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        cut = _cut_point(rest[: limit + 1], limit)
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
+
+
+def _cut_point(window: str, limit: int) -> int:
+    for separator in ("\n\n", "\n", " "):
+        at = window.rfind(separator)
+        if at >= limit // 2:
+            return at
+    return limit
+
+
+def numbered_list(buttons: tuple[Button, ...]) -> str:
+    return "\n".join(f"{i}. {b.label}" for i, b in enumerate(buttons, start=1))
+
+
+def _button(b: Button) -> dict[str, Any]:
+    # oa.query.hide: a tap sends the payload back as a user_send_text that the chat hides.
+    return {"title": b.label[:MAX_BUTTON_TITLE], "type": "oa.query.hide", "payload": b.payload}
+
+
+class ZaloSender:
+    """bot.channels.base.Sender for Zalo OA (replies and outbox pushes alike)."""
+
+    channel = CHANNEL
+
+    def __init__(
+        self, api: ZaloApi, conversations: ZaloConversations, ui: UiTexts, clock: Clock
+    ) -> None:
+        self.api, self.conversations, self.ui, self.clock = api, conversations, ui, clock
+
+    def render(self, reply: Reply) -> tuple[list[dict[str, Any]], tuple[Button, ...] | None]:
+        """The text messages for `reply`, and the buttons a digit answers (numbered list)."""
+        text = reply.text
+        numbered: tuple[Button, ...] | None = None
+        if len(reply.buttons) > MAX_BUTTONS:
+            numbered = reply.buttons
+            text = f"{text}\n\n{numbered_list(numbered)}\n\n{self.ui.text('zalo.pick_number')}"
+        messages: list[dict[str, Any]] = [{"text": piece} for piece in split_text(text)]
+        if reply.buttons and numbered is None:
+            messages[-1]["attachment"] = {
+                "type": "template",
+                "payload": {"buttons": [_button(b) for b in reply.buttons]},
+            }
+        return messages, numbered
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        messages, numbered = self.render(reply)
+        count = len(messages) + len(reply.documents)
+        permit = await self.conversations.prepare_send(chat_id, count, numbered, self.clock.now())
+        if permit is SendPermit.UNFOLLOWED:
+            raise Unreachable("the Zalo user unfollowed the OA")
+        if permit is SendPermit.OUTSIDE_WINDOW:
+            raise OutsideWindow(f"{OUTSIDE_WINDOW_REASON} (48 h / 8 replies)")
+        delivered = 0
+        try:
+            for message in messages:
+                await self.api.send_message(chat_id, message)
+                delivered += 1
+            for document in reply.documents:
+                await self._send_document(chat_id, document)
+                delivered += 1
+        except (SendError, Unreachable):
+            await self.conversations.release(chat_id, count - delivered, self.clock.now())
+            raise
+
+    async def _send_document(self, chat_id: str, document: Document) -> None:
+        scheme = document.path.partition(":")[0]
+        if scheme.endswith("-file") or scheme == "zalo-location":
+            # A file a user sent on some channel (forwarded to officers): not a local file.
+            await self.api.send_message(chat_id, {"text": self._remote_file_text(document)})
+            return
+        path = Path(document.path)
+        try:
+            size = (await asyncio.to_thread(path.stat)).st_size
+        except OSError:
+            log.error("document to send on zalo is missing")
+            await self.api.send_message(chat_id, {"text": self.ui.text("zalo.file_missing")})
+            return
+        if size > MAX_FILE_BYTES:
+            await self.api.send_message(
+                chat_id, {"text": self.ui.text("zalo.file_too_large", name=document.name)}
+            )
+            return
+        token = await self.api.upload_file(path, document.name)
+        await self.api.send_message(
+            chat_id, {"attachment": {"type": "file", "payload": {"token": token}}}
+        )
+
+    def _remote_file_text(self, document: Document) -> str:
+        scheme, _, ref = document.path.partition(":")
+        if ref.startswith(("https://", "http://")):
+            return self.ui.text("zalo.file_link", name=document.name, url=ref)
+        channel = scheme.split("-")[0]
+        return self.ui.text("zalo.file_elsewhere", name=document.name, channel=channel)
