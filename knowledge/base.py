@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from knowledge.answers import AnswerResult, QuestionAnswerer, render_topic
+from knowledge.lexicon import LexiconData, load_lexicon
+from knowledge.provinces import CONTACT_FIELDS, Province, load_provinces
+from knowledge.topics import MAX_MORE_PAGE, TELEGRAM_LIMIT, TopicSet, load_topics
 from knowledge.ui import UiTexts, load_ui
+from knowledge.yamlfile import KnowledgeError
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 
@@ -14,15 +19,83 @@ KNOWLEDGE_DIR = Path(__file__).resolve().parent
 class KnowledgeBase:
     ui: UiTexts
     province: str | None = None
+    topics: TopicSet | None = None
+    lexicon: LexiconData | None = None
+    provinces: dict[str, Province] = field(default_factory=dict)
+    qa: QuestionAnswerer | None = None
 
     def counts(self) -> dict[str, int]:
-        return {"ui_texts": len(self.ui)}
+        counts = {"ui_texts": len(self.ui)}
+        if self.topics is not None and self.lexicon is not None:
+            counts["topics"] = len(self.topics)
+            counts["example_phrasings"] = sum(len(t.examples) for t in self.topics)
+            counts["out_of_scope_subjects"] = len(self.lexicon.out_of_scope)
+            counts["abbreviations"] = len(self.lexicon.lexicon.abbreviations)
+            counts["provinces"] = len(self.provinces)
+        return counts
+
+    @property
+    def province_info(self) -> Province | None:
+        return self.provinces.get(self.province) if self.province else None
+
+    def answer(self, question: str) -> AnswerResult:
+        """Answer one question (SPEC §1 `ask`); the chat's faq capability uses the same call."""
+        if self.qa is None:
+            raise RuntimeError("knowledge base loaded without topics")
+        return self.qa.answer(question)
 
     def contact_text(self) -> str:
-        return self.ui.text("contact.generic")
+        info = self.province_info
+        if info is None:
+            return self.ui.text("contact.generic")
+        known = [
+            f"{self.ui.text(f'contact.field.{name}')}: {info.contacts[name]}"
+            for name in CONTACT_FIELDS
+            if info.contacts.get(name)
+        ]
+        missing = self.ui.text("contact.province_missing", province=info.name, agency=info.agency)
+        details = "\n".join(
+            [*known, *([] if len(known) == len(CONTACT_FIELDS) else [missing])]
+            + [self.ui.text("contact.province_regulation", regulation=info.regulation)]
+        )
+        centre = self.ui.text("contact.province_centre", centre=info.centre) if info.centre else ""
+        return self.ui.text(
+            "contact.province",
+            province=info.name,
+            agency=info.agency,
+            centre=centre,
+            details=details,
+        )
+
+
+def _check_lengths(topics: TopicSet, ui: UiTexts, provinces: dict[str, Province]) -> None:
+    """Every answer, with any province's note, must fit one Telegram message."""
+    for overlay in (None, *provinces.values()):
+        for topic in topics:
+            size = len(render_topic(topic, ui, overlay))
+            if size > TELEGRAM_LIMIT:
+                where = f" with province {overlay.code}" if overlay else ""
+                raise KnowledgeError(
+                    topic.path,
+                    topic.line,
+                    f"{topic.id}: answer{where} has {size} characters, more than one message "
+                    f"({TELEGRAM_LIMIT}); move text to 'more' (≤ {MAX_MORE_PAGE} each)",
+                )
 
 
 def load_knowledge(root: Path | None = None, province: str | None = None) -> KnowledgeBase:
     """Load and validate everything; raises KnowledgeError (file:line) on the first problem."""
     root = root or KNOWLEDGE_DIR
-    return KnowledgeBase(ui=load_ui(root / "ui"), province=province)
+    ui = load_ui(root / "ui")
+    lexicon = load_lexicon(root / "lexicon")
+    topics = load_topics(root / "topics")
+    provinces = load_provinces(root / "provinces", [t.id for t in topics])
+    if province and province not in provinces:
+        raise KnowledgeError(
+            root / "provinces", None, f"BOT_PROVINCE={province!r}: no file {province}.yaml"
+        )
+    _check_lengths(topics, ui, provinces)
+    qa = QuestionAnswerer(topics, lexicon, ui, provinces.get(province) if province else None)
+    return KnowledgeBase(
+        ui=ui, province=province, topics=topics, lexicon=lexicon, provinces=provinces, qa=qa
+    )

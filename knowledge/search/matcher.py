@@ -1,0 +1,125 @@
+"""Ranks knowledge-base entries for a question and turns the ranking into a confidence.
+
+Signals (research/style-and-retrieval.md B.3): BM25 over syllables and adjacent bigrams,
+normalised by the query's own upper bound; the share of the query's IDF mass the entry
+explains (coverage); rapidfuzz similarity to the entry's phrasings, folded and — when the
+user typed diacritics — accented. A logistic curve over the blend plus the lead over the
+runner-up gives a confidence in [0, 1].
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from knowledge.search.index import Bm25Index
+from knowledge.search.normalise import Normalised, Normaliser, accent_form, has_diacritics
+
+
+@dataclass(frozen=True, slots=True)
+class MatchEntry:
+    """One thing a question can be about: a topic, or an out-of-scope subject."""
+
+    key: str
+    phrasings: tuple[str, ...]
+    in_scope: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class MatcherParams:
+    """Weights and thresholds, tuned on labelled questions (bench/eval_answers.py)."""
+
+    weight_bm25: float = 0.45
+    weight_coverage: float = 0.35
+    weight_fuzzy: float = 0.20
+    weight_margin: float = 1.0
+    slope: float = 12.0
+    midpoint: float = 0.45
+    threshold: float = 0.5
+    shortlist: int = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    key: str
+    in_scope: bool
+    score: float
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    query: Normalised
+    candidates: tuple[Candidate, ...]
+    known_share: float
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+class Matcher:
+    def __init__(
+        self, entries: Sequence[MatchEntry], normaliser: Normaliser, params: MatcherParams
+    ) -> None:
+        self.entries = tuple(entries)
+        self.normaliser = normaliser
+        self.params = params
+        normalised = [[normaliser.normalise(p) for p in e.phrasings] for e in self.entries]
+        self.index = Bm25Index([[t for n in ns for t in n.terms] for ns in normalised])
+        self._folded = [tuple(n.text for n in ns if n.tokens) for ns in normalised]
+        self._accented = [
+            tuple(accent_form(p) for p in e.phrasings if has_diacritics(p)) for e in self.entries
+        ]
+
+    def rank(self, question: str) -> Ranking:
+        query = self.normaliser.normalise(question)
+        if not query.tokens:
+            return Ranking(query, (), 0.0)
+        unigrams = set(query.tokens)
+        known = sum(1 for t in unigrams if t in self.index.idf) / len(unigrams)
+        bm25 = self.index.scores(query.terms)
+        if not bm25:
+            return Ranking(query, (), known)
+        bound = self.index.upper_bound(query.terms)
+        total_idf = sum(self.index.idf_of(t) for t in unigrams)
+        accented = accent_form(question) if has_diacritics(question) else None
+        p = self.params
+        shortlist = sorted(bm25, key=bm25.__getitem__, reverse=True)[: p.shortlist]
+        scored = []
+        for index in shortlist:
+            terms = self.index.doc_terms[index]
+            coverage = sum(self.index.idf_of(t) for t in unigrams if t in terms) / total_idf
+            fuzzy = self._fuzzy(index, query.text, accented)
+            blend = (
+                p.weight_bm25 * bm25[index] / bound
+                + p.weight_coverage * coverage
+                + p.weight_fuzzy * fuzzy
+            )
+            scored.append((blend, index))
+        scored.sort(reverse=True)
+        candidates = []
+        for position, (blend, index) in enumerate(scored):
+            runner_up = scored[1][0] if position == 0 and len(scored) > 1 else blend
+            lead = blend - runner_up if position == 0 else 0.0
+            z = p.slope * (blend - p.midpoint + p.weight_margin * lead)
+            entry = self.entries[index]
+            candidates.append(Candidate(entry.key, entry.in_scope, blend, _sigmoid(z)))
+        return Ranking(query, tuple(candidates), known)
+
+    def _fuzzy(self, index: int, folded: str, accented: str | None) -> float:
+        best = process.extractOne(folded, self._folded[index], scorer=fuzz.token_sort_ratio)
+        score = best[1] / 100 if best else 0.0
+        if accented and self._accented[index]:
+            best_acc = process.extractOne(
+                accented, self._accented[index], scorer=fuzz.token_sort_ratio
+            )
+            score = (score + (best_acc[1] / 100 if best_acc else 0.0)) / 2
+        return score
+
+
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-max(-50.0, min(50.0, z))))
