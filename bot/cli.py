@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.config import ConfigError, Settings, load_settings
-from knowledge import KnowledgeError, load_knowledge
+from knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,7 +67,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "chat":
         return asyncio.run(_chat(settings, args.user, args.json))
     if args.command == "ask":
-        return asyncio.run(_ask(settings, args.question, args.json))
+        return _ask(settings, args.question, args.json)
     if args.command == "db":
         return asyncio.run(_db_upgrade(settings))
     if args.command == "kb":
@@ -94,19 +94,18 @@ async def _chat(settings: Settings, user: str, json_mode: bool) -> int:
     return 0
 
 
-async def _ask(settings: Settings, question: str, json_mode: bool) -> int:
+def ask_one(kb: KnowledgeBase, question: str) -> dict[str, object]:
+    """SPEC §1 `ask --json` object; the same kb.answer() the chat's faq capability calls."""
+    return kb.answer(question).to_json()
+
+
+def _ask(settings: Settings, question: str, json_mode: bool) -> int:
     kb = load_knowledge(province=settings.province)
     questions = sys.stdin.read().splitlines() if question == "-" else [question]
     for q in questions:
-        result = {
-            "question": q,
-            "topic": None,
-            "confidence": 0.0,
-            "answer": kb.ui.text("faq.not_yet"),
-            "sources": [],
-            "alternatives": [],
-        }
+        result = ask_one(kb, q)
         print(json.dumps(result, ensure_ascii=False) if json_mode else result["answer"])
+        sys.stdout.flush()
     return 0
 
 

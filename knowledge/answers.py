@@ -52,13 +52,18 @@ class QuestionAnswerer:
     ) -> None:
         self.topics, self.ui, self.province = topics, ui, province
         self._oos = {s.id: s for s in lexicon.out_of_scope}
-        entries = [MatchEntry(t.id, t.phrasings) for t in topics]
+        entries = [
+            MatchEntry(t.id, t.phrasings, body=" ".join((t.answer, *t.more))) for t in topics
+        ]
         entries += [
             MatchEntry(OOS_PREFIX + s.id, s.examples, in_scope=False)
             for s in lexicon.out_of_scope
         ]
         vocabulary = {
-            word for entry in entries for phrase in entry.phrasings for word in _folded(phrase)
+            word
+            for entry in entries
+            for phrase in (*entry.phrasings, entry.body)
+            for word in _folded(phrase)
         }
         self.normaliser = Normaliser(lexicon.lexicon, vocabulary)
         self.matcher = Matcher(entries, self.normaliser, lexicon.params)

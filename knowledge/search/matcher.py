@@ -26,6 +26,7 @@ class MatchEntry:
     key: str
     phrasings: tuple[str, ...]
     in_scope: bool = True
+    body: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,7 @@ class MatcherParams:
     weight_bm25: float = 0.45
     weight_coverage: float = 0.35
     weight_fuzzy: float = 0.20
+    weight_body: float = 0.0
     weight_margin: float = 1.0
     slope: float = 12.0
     midpoint: float = 0.45
@@ -70,6 +72,9 @@ class Matcher:
         self.params = params
         normalised = [[normaliser.normalise(p) for p in e.phrasings] for e in self.entries]
         self.index = Bm25Index([[t for n in ns for t in n.terms] for ns in normalised])
+        # The answer text is a weak signal (legal boilerplate is shared), so it only adds to
+        # the blend with a small weight and never decides alone.
+        self.body = Bm25Index([normaliser.normalise(e.body).terms for e in self.entries])
         self._folded = [tuple(n.text for n in ns if n.tokens) for ns in normalised]
         self._accented = [
             tuple(accent_form(p) for p in e.phrasings if has_diacritics(p)) for e in self.entries
@@ -82,22 +87,28 @@ class Matcher:
         unigrams = set(query.tokens)
         known = sum(1 for t in unigrams if t in self.index.idf) / len(unigrams)
         bm25 = self.index.scores(query.terms)
-        if not bm25:
+        body = self.body.scores(query.terms) if self.params.weight_body else {}
+        if not bm25 and not body:
             return Ranking(query, (), known)
         bound = self.index.upper_bound(query.terms)
+        body_bound = self.body.upper_bound(query.terms)
         total_idf = sum(self.index.idf_of(t) for t in unigrams)
         accented = accent_form(question) if has_diacritics(question) else None
         p = self.params
         shortlist = sorted(bm25, key=bm25.__getitem__, reverse=True)[: p.shortlist]
+        shortlist += [
+            i for i in sorted(body, key=body.__getitem__, reverse=True)[:3] if i not in shortlist
+        ]
         scored = []
         for index in shortlist:
             terms = self.index.doc_terms[index]
             coverage = sum(self.index.idf_of(t) for t in unigrams if t in terms) / total_idf
             fuzzy = self._fuzzy(index, query.text, accented)
             blend = (
-                p.weight_bm25 * bm25[index] / bound
+                p.weight_bm25 * bm25.get(index, 0.0) / bound
                 + p.weight_coverage * coverage
                 + p.weight_fuzzy * fuzzy
+                + p.weight_body * body.get(index, 0.0) / body_bound
             )
             scored.append((blend, index))
         scored.sort(reverse=True)
