@@ -81,7 +81,7 @@ def metrics(rows: list[tuple[str, str | None]], predictions: list[str | None]) -
 
 def show(name: str, m: dict[str, float]) -> None:
     print(f"\n== {name}")
-    print(f"top-1 overall (OOS counted as right when abstained): {m['top1_overall']:.1%} of {m['n']}")
+    print(f"top-1 overall (OOS right when abstained): {m['top1_overall']:.1%} of {m['n']}")
     print(f"top-1 in scope:             {m['top1_in_scope']:.1%} of {m['n_in_scope']}")
     print(f"  with diacritics:          {m['top1_with_diacritics']:.1%} of {m['n_with']}")
     print(f"  without diacritics:       {m['top1_without_diacritics']:.1%} of {m['n_without']}")
@@ -109,7 +109,8 @@ def main() -> int:
         if best_base is None or bm["top1_overall"] > best_base[1]:
             best_base = (threshold, bm["top1_overall"], bm)
     assert best_base is not None
-    show(f"baseline: WRatio vs example phrasings (best threshold {best_base[0]:.0f})", best_base[2])
+    name = f"baseline: WRatio vs example phrasings (best threshold {best_base[0]:.0f})"
+    show(name, best_base[2])
     gain = (m["top1_overall"] - best_base[2]["top1_overall"]) * 100
     print(f"\ngain over baseline, top-1 overall: {gain:+.1f} points")
     if args.errors:

@@ -59,7 +59,11 @@ def main() -> int:
     )
     for wb, wc, wf, wbody, wm in grid:
         matcher.params = dataclasses.replace(
-            base, weight_bm25=wb, weight_coverage=wc, weight_fuzzy=wf, weight_body=wbody,
+            base,
+            weight_bm25=wb,
+            weight_coverage=wc,
+            weight_fuzzy=wf,
+            weight_body=wbody,
             weight_margin=wm,
         )
         for mid in (0.35, 0.4, 0.45, 0.5, 0.55):

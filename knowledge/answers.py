@@ -7,7 +7,7 @@ from typing import Any
 
 from knowledge.lexicon import LexiconData
 from knowledge.provinces import Province
-from knowledge.search.matcher import Candidate, Matcher, MatchEntry, Ranking
+from knowledge.search.matcher import Candidate, MatchEntry, Matcher, Ranking
 from knowledge.search.normalise import Normaliser, fold
 from knowledge.topics import Topic, TopicSet
 from knowledge.ui import UiTexts
@@ -30,6 +30,7 @@ class AnswerResult:
     alternatives: tuple[str, ...]
     reason: str  # answered | low_confidence | out_of_scope | empty
     out_of_scope: str | None = None
+    normalised: str = ""  # folded syllables: groups "hạn nộp?" with "han nop"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,8 +57,7 @@ class QuestionAnswerer:
             MatchEntry(t.id, t.phrasings, body=" ".join((t.answer, *t.more))) for t in topics
         ]
         entries += [
-            MatchEntry(OOS_PREFIX + s.id, s.examples, in_scope=False)
-            for s in lexicon.out_of_scope
+            MatchEntry(OOS_PREFIX + s.id, s.examples, in_scope=False) for s in lexicon.out_of_scope
         ]
         vocabulary = {
             word
@@ -88,6 +88,7 @@ class QuestionAnswerer:
                 sources=self.sources_of(topic),
                 alternatives=tuple(c.key for c in in_scope[1 : 1 + SUGGESTIONS]),
                 reason="answered",
+                normalised=ranking.query.text,
             )
         leading = in_scope[0].confidence if in_scope else 0.0
         return self._abstain(question, ranking, "low_confidence", min(leading, best.confidence))
@@ -118,6 +119,7 @@ class QuestionAnswerer:
             alternatives=suggestions,
             reason=reason,
             out_of_scope=oos.key.removeprefix(OOS_PREFIX) if oos else None,
+            normalised=ranking.query.text,
         )
 
     def sources_of(self, topic: Topic) -> tuple[str, ...]:

@@ -10,12 +10,43 @@ from knowledge.yamlfile import KnowledgeError, LineDict, load_yaml
 
 # SPEC §3: every answerable question maps to exactly one of these ids.
 SPEC_TOPIC_IDS = (
-    "khuyen_cong_la_gi van_ban_phap_ly doi_tuong dia_ban dnnvv nganh_nghe khong_ho_tro uu_tien "
-    "noi_dung_ho_tro dao_tao_nghe nang_luc_quan_ly mo_hinh_trinh_dien may_moc_thiet_bi "
-    "san_pham_tieu_bieu hoi_cho_trien_lam thuong_hieu tu_van xu_ly_o_nhiem san_xuat_sach_hon "
-    "cum_cong_nghiep muc_ho_tro doi_ung quoc_gia_dia_phuong ho_so noi_nop thoi_han quy_trinh "
-    "tham_dinh tam_ung nghiem_thu_quyet_toan dieu_chinh bao_cao de_an_diem mau_de_an ocop tro_giup"
-).split()
+    "khuyen_cong_la_gi",
+    "van_ban_phap_ly",
+    "doi_tuong",
+    "dia_ban",
+    "dnnvv",
+    "nganh_nghe",
+    "khong_ho_tro",
+    "uu_tien",
+    "noi_dung_ho_tro",
+    "dao_tao_nghe",
+    "nang_luc_quan_ly",
+    "mo_hinh_trinh_dien",
+    "may_moc_thiet_bi",
+    "san_pham_tieu_bieu",
+    "hoi_cho_trien_lam",
+    "thuong_hieu",
+    "tu_van",
+    "xu_ly_o_nhiem",
+    "san_xuat_sach_hon",
+    "cum_cong_nghiep",
+    "muc_ho_tro",
+    "doi_ung",
+    "quoc_gia_dia_phuong",
+    "ho_so",
+    "noi_nop",
+    "thoi_han",
+    "quy_trinh",
+    "tham_dinh",
+    "tam_ung",
+    "nghiem_thu_quyet_toan",
+    "dieu_chinh",
+    "bao_cao",
+    "de_an_diem",
+    "mau_de_an",
+    "ocop",
+    "tro_giup",
+)
 # Telegram refuses messages over 4,096 characters; a first answer should fit a phone screen.
 TELEGRAM_LIMIT = 4096
 MAX_FIRST_ANSWER = 900
@@ -84,7 +115,8 @@ def _strings(path: Path, item: LineDict, key: str, tid: str, minimum: int) -> tu
         raise KnowledgeError(path, item.line_of(key), f"{tid}: '{key}' must be a list of texts")
     if len(value) < minimum:
         raise KnowledgeError(
-            path, item.line_of(key) if key in item else item.line,
+            path,
+            item.line_of(key) if key in item else item.line,
             f"{tid}: '{key}' needs at least {minimum} entr{'y' if minimum == 1 else 'ies'}",
         )
     return tuple(v.strip() for v in value)
@@ -137,7 +169,7 @@ def load_topics(folder: Path) -> TopicSet:
             if topic.id in topics:
                 first = topics[topic.id]
                 raise KnowledgeError(
-                    path, item.line, f"topic {topic.id!r} already defined at {first.path}:{first.line}"
+                    path, item.line, f"{topic.id!r} already defined at {first.path}:{first.line}"
                 )
             topics[topic.id] = topic
     missing = [tid for tid in SPEC_TOPIC_IDS if tid not in topics]

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.abstained import AbstainedQuestionRepository
 from bot.db.models import ConversationStateRow, OutboxMessage, ProcessedMessage, User
 from bot.db.upsert import insert_for
 from handlers.messages import ConversationState, Reply, Target
@@ -139,3 +140,4 @@ class SqlStore:
     def __init__(self, session: AsyncSession, now: datetime) -> None:
         self.session = session
         self.outbox = OutboxRepository(session, now)
+        self.faq = AbstainedQuestionRepository(session)

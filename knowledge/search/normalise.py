@@ -15,8 +15,8 @@ _TONE_KEYS = "sfrxj"
 _VOWELS = set("aeiouy")
 _NUMBER_UNIT = re.compile(r"^(\d+(?:[.,]\d+)?)([a-z]+)$")
 _UNITS = {"k": "nghin", "tr": "trieu", "trieu": "trieu", "ty": "ti", "ti": "ti", "cu": "trieu"}
-_PHONE = re.compile(r"(?:\+?84|0)(?:[\s.\-]?\d){8,10}\b")
-_LONG_NUMBER = re.compile(r"\d(?:[\s.\-]?\d){8,}")
+# Nine or more digits (spaces, dots, dashes allowed): phone, ID card and account numbers.
+_LONG_NUMBER = re.compile(r"(?<!\d)\+?\d(?:[\s.\-]?\d){8,}")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 # consonant + y as a whole syllable (kỹ/kĩ, lý/lí): one spelling so both match.
 _IY = re.compile(r"^([bcdghklmnpqrstvx]|ng|nh|th|tr|ch|ph|kh|gh)y$")
@@ -46,7 +46,6 @@ def has_diacritics(text: str) -> bool:
 
 def redact(text: str) -> str:
     """Phone and other long ID numbers replaced, so stored questions hold no personal numbers."""
-    text = _PHONE.sub("<số>", text)
     return _LONG_NUMBER.sub("<số>", text)
 
 
@@ -102,7 +101,12 @@ class Normaliser:
 
     def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str] = ()) -> None:
         self.lexicon = lexicon
-        self.vocabulary = frozenset(unify_spelling(w) for w in vocabulary) | lexicon.vocabulary()
+        self.vocabulary = (
+            frozenset(unify_spelling(w) for w in vocabulary)
+            | lexicon.vocabulary()
+            | set(_UNITS.values())
+            | {"phan", "tram"}
+        )
         self._vocab_list = sorted(self.vocabulary)
         self._snap_cache: dict[str, str | None] = {}
 
@@ -110,9 +114,10 @@ class Normaliser:
         syllables = self.syllables(text)
         # Sentence-final particles ("… gì vậy", "… không") carry no topic; stripping them all
         # (not just one) keeps normalisation idempotent.
-        while len(syllables) > 1 and syllables[-1] in self.lexicon.final_particles:
-            syllables.pop()
         fillers = self.lexicon.fillers
+        tail = self.lexicon.final_particles | fillers
+        while len(syllables) > 1 and syllables[-1] in tail:
+            syllables.pop()
         tokens = tuple(s for s in syllables if s not in fillers)
         bigrams = tuple(
             f"{a}_{b}"
@@ -139,14 +144,16 @@ class Normaliser:
         return out
 
     def _repair(self, word: str) -> list[str]:
-        match = _NUMBER_UNIT.match(word)
-        if match:
-            return [match.group(1), match.group(2)]
         folded = unify_spelling(fold(word))
+        match = _NUMBER_UNIT.match(folded)
+        if match:
+            unit = match.group(2)
+            return [match.group(1), unit if unit in _UNITS else self._repair(unit)[0]]
         if folded in self.vocabulary or folded in self.lexicon.abbreviations:
             return [folded]
-        if word.isascii():
-            for candidate in (*_telex_candidates(word), _vni_candidate(word)):
+        if folded.isascii():
+            # On the folded form, so that a second pass sees the same word (idempotence).
+            for candidate in (*_telex_candidates(folded), _vni_candidate(folded)):
                 if candidate and unify_spelling(candidate) in self.vocabulary:
                     return [unify_spelling(candidate)]
         if folded.isdigit() or len(folded) < 3 or not folded.isalpha() or not self.vocabulary:
@@ -161,9 +168,7 @@ class Normaliser:
         """Closest known syllable for a typo ("nhieu" for "nhiu"), or None."""
         if syllable in self._snap_cache:
             return self._snap_cache[syllable]
-        best = process.extractOne(
-            syllable, self._vocab_list, scorer=fuzz.ratio, score_cutoff=80
-        )
+        best = process.extractOne(syllable, self._vocab_list, scorer=fuzz.ratio, score_cutoff=80)
         result = best[0] if best else None
         if len(self._snap_cache) < _SNAP_CACHE_LIMIT:
             self._snap_cache[syllable] = result
