@@ -74,7 +74,8 @@ class QuestionAnswerer:
         best = ranking.best
         in_scope = [c for c in ranking.candidates if c.in_scope]
         if best is None:
-            return self._abstain(question, ranking, "empty", 0.0)
+            reason = "low_confidence" if ranking.query.tokens else "empty"
+            return self._abstain(question, ranking, reason, 0.0)
         if not best.in_scope and best.confidence >= self.threshold:
             leading = in_scope[0].confidence * (1 - best.confidence) if in_scope else 0.0
             return self._abstain(question, ranking, "out_of_scope", leading, best)

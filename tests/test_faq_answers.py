@@ -73,7 +73,9 @@ def test_short_informal_questions(kb: KnowledgeBase, question: str, topic: str) 
         ("nộp thuế giá trị gia tăng quý này", "thue"),
     ],
 )
-def test_out_of_scope_abstains_with_pointer(kb: KnowledgeBase, question: str, subject: str) -> None:
+def test_out_of_scope_abstains_with_pointer(
+    kb: KnowledgeBase, question: str, subject: str
+) -> None:
     result = kb.answer(question)
     assert result.topic is None
     assert result.reason == "out_of_scope"

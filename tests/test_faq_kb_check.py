@@ -122,12 +122,14 @@ def test_unknown_province_setting() -> None:
         load_knowledge(province="ha_giang")
 
 
-def test_cli_kb_check_ok_and_failure(
-    knowledge_copy: Path, subprocess_env: dict[str, str]
-) -> None:
+def test_cli_kb_check_ok_and_failure(knowledge_copy: Path, subprocess_env: dict[str, str]) -> None:
     ok = subprocess.run(
         [sys.executable, "-m", "bot", "kb", "check"],
-        cwd=ROOT, env=subprocess_env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=subprocess_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert ok.returncode == 0, ok.stderr
     assert "topics: 36" in ok.stdout
@@ -135,7 +137,11 @@ def test_cli_kb_check_ok_and_failure(
     line = _edit(path, "  related: [ocop, hoi_cho_trien_lam, uu_tien]\n", "  related: [ocopp]\n")
     bad = subprocess.run(
         [sys.executable, "-m", "bot", "kb", "check", "--root", str(knowledge_copy)],
-        cwd=ROOT, env=subprocess_env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=subprocess_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert bad.returncode == 1
     assert f"{path}:{line}: san_pham_tieu_bieu: broken related topic 'ocopp'" in bad.stderr
