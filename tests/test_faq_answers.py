@@ -147,3 +147,11 @@ def test_contact_text_uses_overlay_and_invents_nothing(
     # No phone number is in our sources: the bot says where to find it instead.
     assert "chưa có trong dữ liệu" in local
     assert not any(ch.isdigit() for ch in local.replace("41/2018", "").replace("28/12/2018", ""))
+
+
+def test_every_faq_payload_fits_telegram_callback_data(kb: KnowledgeBase) -> None:
+    assert kb.topics is not None
+    for topic in kb.topics:
+        payloads = [f"faq:t:{topic.id}", f"faq:more:{topic.id}:{max(1, len(topic.more))}"]
+        assert all(len(p.encode()) <= 64 for p in payloads)
+        assert len(topic.title) <= 40

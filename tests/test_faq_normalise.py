@@ -68,7 +68,8 @@ def test_bigrams_are_built(normaliser: Normaliser) -> None:
 
 def test_words_are_not_snapped_away(normaliser: Normaliser) -> None:
     # English and brand names are left alone when no repair gives a known syllable.
-    assert normaliser.normalise("shopee online").text == "shopee online"
+    assert normaliser.normalise("shopee tiktok").text == "shopee tiktok"
+    assert normaliser.normalise("ban online").text == "ban truc tuyen"
 
 
 @pytest.mark.parametrize(

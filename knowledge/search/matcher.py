@@ -101,7 +101,7 @@ class Matcher:
         ]
         scored = []
         for index in shortlist:
-            terms = self.index.doc_terms[index]
+            terms = self.index.forward[index]
             coverage = sum(self.index.idf_of(t) for t in unigrams if t in terms) / total_idf
             fuzzy = self._fuzzy(index, query.text, accented)
             blend = (
