@@ -16,6 +16,7 @@ OOS_PREFIX = "oos:"
 # Shown when nothing matched at all: the broadest entry points.
 DEFAULT_SUGGESTIONS = ("noi_dung_ho_tro", "doi_tuong", "tro_giup")
 SUGGESTIONS = 3
+MIN_SUGGESTED = 0.32
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +103,11 @@ class QuestionAnswerer:
         confidence: float,
         oos: Candidate | None = None,
     ) -> AnswerResult:
-        closest = tuple(c.key for c in ranking.candidates if c.in_scope)[:SUGGESTIONS]
-        suggestions = closest or DEFAULT_SUGGESTIONS
+        # Weak neighbours (a shared "thời" in "thời tiết") make poor suggestions: the broad
+        # entry points fill their places.
+        closest = [c.key for c in ranking.candidates if c.in_scope and c.score >= MIN_SUGGESTED]
+        padding = [t for t in DEFAULT_SUGGESTIONS if t not in closest and t in self.topics]
+        suggestions = tuple((closest + padding)[:SUGGESTIONS])
         if oos is not None:
             subject = self._oos[oos.key.removeprefix(OOS_PREFIX)]
             text = f"{subject.reply}\n{self.ui.text('faq.abstain_oos')}"
@@ -150,7 +154,9 @@ def render_topic(topic: Topic, ui: UiTexts, province: Province | None) -> str:
     parts = [topic.answer]
     if province is not None and topic.id in province.notes:
         parts.append(province.notes[topic.id])
-    if topic.status != "none":
+    local_note = province is not None and topic.id in province.notes
+    # The province's own note already says what is local; the generic line would repeat it.
+    if topic.status != "none" and not (topic.status == "local" and local_note):
         parts.append(ui.text(f"faq.status.{topic.status}"))
     parts.append(ui.text("faq.sources", sources="; ".join(sources_of(topic, province))))
     return "\n\n".join(parts)
