@@ -74,7 +74,8 @@ class Topic:
 
     @property
     def phrasings(self) -> tuple[str, ...]:
-        return (self.title, *self.examples, *self.keywords)
+        # Keywords are the decisive terms an officer chose: counted twice in the index.
+        return (self.title, *self.examples, *self.keywords, *self.keywords)
 
 
 class TopicSet:
