@@ -75,9 +75,10 @@ class Matcher:
         # The answer text is a weak signal (legal boilerplate is shared), so it only adds to
         # the blend with a small weight and never decides alone.
         self.body = Bm25Index([normaliser.normalise(e.body).terms for e in self.entries])
-        self._folded = [tuple(n.text for n in ns if n.tokens) for ns in normalised]
+        self._folded = [tuple(dict.fromkeys(n.text for n in ns if n.tokens)) for ns in normalised]
         self._accented = [
-            tuple(accent_form(p) for p in e.phrasings if has_diacritics(p)) for e in self.entries
+            tuple(dict.fromkeys(accent_form(p) for p in e.phrasings if has_diacritics(p)))
+            for e in self.entries
         ]
 
     def rank(self, question: str) -> Ranking:
@@ -99,19 +100,23 @@ class Matcher:
         shortlist += [
             i for i in sorted(body, key=body.__getitem__, reverse=True)[:3] if i not in shortlist
         ]
+        fuzzy = self._fuzzy(shortlist, query.text, accented)
         scored = []
         for index in shortlist:
             terms = self.index.forward[index]
             coverage = sum(self.index.idf_of(t) for t in unigrams if t in terms) / total_idf
-            fuzzy = self._fuzzy(index, query.text, accented)
             blend = (
                 p.weight_bm25 * bm25.get(index, 0.0) / bound
                 + p.weight_coverage * coverage
-                + p.weight_fuzzy * fuzzy
+                + p.weight_fuzzy * fuzzy[index]
                 + p.weight_body * body.get(index, 0.0) / body_bound
             )
             scored.append((blend, index))
         scored.sort(reverse=True)
+        return Ranking(query, self._candidates(scored), known)
+
+    def _candidates(self, scored: list[tuple[float, int]]) -> tuple[Candidate, ...]:
+        p = self.params
         candidates = []
         for position, (blend, index) in enumerate(scored):
             runner_up = scored[1][0] if position == 0 and len(scored) > 1 else blend
@@ -119,17 +124,23 @@ class Matcher:
             z = p.slope * (blend - p.midpoint + p.weight_margin * lead)
             entry = self.entries[index]
             candidates.append(Candidate(entry.key, entry.in_scope, blend, _sigmoid(z)))
-        return Ranking(query, tuple(candidates), known)
+        return tuple(candidates)
 
-    def _fuzzy(self, index: int, folded: str, accented: str | None) -> float:
-        best = process.extractOne(folded, self._folded[index], scorer=fuzz.token_sort_ratio)
-        score = best[1] / 100 if best else 0.0
-        if accented and self._accented[index]:
-            best_acc = process.extractOne(
-                accented, self._accented[index], scorer=fuzz.token_sort_ratio
-            )
-            score = (score + (best_acc[1] / 100 if best_acc else 0.0)) / 2
-        return score
+    def _fuzzy(self, shortlist: list[int], folded: str, accented: str | None) -> dict[int, float]:
+        """Best token_sort_ratio against each entry's phrasings, folded and (when the user
+        typed diacritics) accented; the two are averaged."""
+        scores = {}
+        for index in shortlist:
+            score = _best(folded, self._folded[index])
+            if accented and self._accented[index]:
+                score = (score + _best(accented, self._accented[index])) / 2
+            scores[index] = score
+        return scores
+
+
+def _best(query: str, choices: tuple[str, ...]) -> float:
+    found = process.extractOne(query, choices, scorer=fuzz.token_sort_ratio)
+    return found[1] / 100 if found else 0.0
 
 
 def _sigmoid(z: float) -> float:
