@@ -103,8 +103,8 @@ class Matcher:
         fuzzy = self._fuzzy(shortlist, query.text, accented)
         scored = []
         for index in shortlist:
-            terms = self.index.forward[index]
-            coverage = sum(self.index.idf_of(t) for t in unigrams if t in terms) / total_idf
+            covered = (t for t in unigrams if self.index.weight(t, index) > 0)
+            coverage = sum(self.index.idf_of(t) for t in covered) / total_idf
             blend = (
                 p.weight_bm25 * bm25.get(index, 0.0) / bound
                 + p.weight_coverage * coverage
