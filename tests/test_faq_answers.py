@@ -155,3 +155,19 @@ def test_every_faq_payload_fits_telegram_callback_data(kb: KnowledgeBase) -> Non
         payloads = [f"faq:t:{topic.id}", f"faq:more:{topic.id}:{max(1, len(topic.more))}"]
         assert all(len(p.encode()) <= 64 for p in payloads)
         assert len(topic.title) <= 40
+
+
+def test_example_phrasings_are_not_copied_from_the_dev_set(kb: KnowledgeBase) -> None:
+    """The dev set measures generalisation only if its questions stay out of the examples."""
+    from rapidfuzz import fuzz
+
+    from knowledge.search.normalise import fold
+
+    dev = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+    if not dev.is_file():
+        pytest.skip("shared/eval/dev.jsonl is not beside this checkout")
+    assert kb.topics is not None
+    questions = [fold(json.loads(line)["q"]).strip(" ?.") for line in dev.open(encoding="utf-8")]
+    examples = [fold(e) for t in kb.topics for e in t.examples]
+    close = [(q, e) for q in questions for e in examples if fuzz.ratio(q, e) >= 85]
+    assert close == []
