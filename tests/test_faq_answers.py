@@ -167,7 +167,8 @@ def test_example_phrasings_are_not_copied_from_the_dev_set(kb: KnowledgeBase) ->
     if not dev.is_file():
         pytest.skip("shared/eval/dev.jsonl is not beside this checkout")
     assert kb.topics is not None
-    questions = [fold(json.loads(line)["q"]).strip(" ?.") for line in dev.open(encoding="utf-8")]
+    lines = dev.read_text(encoding="utf-8").splitlines()
+    questions = [fold(json.loads(line)["q"]).strip(" ?.") for line in lines if line.strip()]
     examples = [fold(e) for t in kb.topics for e in t.examples]
     close = [(q, e) for q in questions for e in examples if fuzz.ratio(q, e) >= 85]
     assert close == []
