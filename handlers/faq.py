@@ -1,18 +1,133 @@
-"""Free-text questions outside any flow: answered from the knowledge base."""
+"""Free-text questions outside any flow: answered from the knowledge base, with sources,
+"Xem thêm" pages, the next sensible step, and honest abstention with the closest topics."""
 
 from __future__ import annotations
 
-from handlers.capability import Capability
+import unicodedata
+from collections.abc import Mapping
+
+from handlers.capability import Capability, CommandHandler, StaleButton, officer_only
 from handlers.context import Context
-from handlers.menu import main_menu, menu_button
-from handlers.messages import Reply
+from handlers.menu import menu_button
+from handlers.messages import Button, Reply
+from knowledge.answers import AnswerResult
+from knowledge.search.normalise import redact
+from knowledge.topics import NEXT_STEPS, Topic
+
+# Telegram shows many buttons, Zalo fewer; six keeps a phone screen readable.
+MAX_BUTTONS = 6
+OFFICER_LIST_DEFAULT = 10
+OFFICER_LIST_MAX = 30
 
 
 class FaqCapability(Capability):
     name = "faq"
 
+    def commands(self) -> Mapping[str, CommandHandler]:
+        return {"cauhoi": officer_only(self._abstained_list)}
+
     async def start(self, ctx: Context) -> list[Reply]:
         return [Reply(ctx.text("faq.prompt"), (menu_button(ctx),))]
 
     async def on_text(self, ctx: Context, text: str) -> list[Reply]:
-        return [main_menu(ctx, ctx.text("faq.not_yet"))]
+        result = ctx.kb.answer(text)
+        if result.topic is not None:
+            ctx.emit("faq.answered")
+            return [self._topic_reply(ctx, _topic(ctx, result.topic))]
+        ctx.emit("faq.abstained")
+        if result.reason != "empty":
+            await ctx.store.faq.record(
+                key=result.normalised,
+                text=_storable(text),
+                reason=result.reason,
+                now=ctx.now,
+            )
+        return [self._abstain_reply(ctx, result)]
+
+    async def on_payload(self, ctx: Context, action: str) -> list[Reply]:
+        kind, _, rest = action.partition(":")
+        if kind == "t" and _exists(ctx, rest):
+            ctx.emit("faq.topic_opened")
+            return [self._topic_reply(ctx, _topic(ctx, rest))]
+        if kind == "more":
+            topic_id, _, number = rest.partition(":")
+            page = int(number) if number.isdigit() else 1 if not number else 0
+            if _exists(ctx, topic_id) and 1 <= page <= len(_topic(ctx, topic_id).more):
+                return [self._more_reply(ctx, _topic(ctx, topic_id), page)]
+        return await super().on_payload(ctx, action)
+
+    def _topic_reply(self, ctx: Context, topic: Topic) -> Reply:
+        assert ctx.kb.qa is not None
+        buttons = []
+        if topic.more:
+            buttons.append(Button(ctx.text("faq.more"), f"faq:more:{topic.id}"))
+        buttons += _next_buttons(ctx, topic)
+        buttons += _related_buttons(ctx, topic, MAX_BUTTONS - 1 - len(buttons))
+        buttons.append(menu_button(ctx))
+        return Reply(ctx.kb.qa.render(topic), tuple(buttons))
+
+    def _more_reply(self, ctx: Context, topic: Topic, page: int) -> Reply:
+        assert ctx.kb.qa is not None
+        buttons = []
+        if page < len(topic.more):
+            buttons.append(Button(ctx.text("faq.more"), f"faq:more:{topic.id}:{page + 1}"))
+        buttons += _next_buttons(ctx, topic)
+        buttons += _related_buttons(ctx, topic, MAX_BUTTONS - 1 - len(buttons))
+        buttons.append(menu_button(ctx))
+        return Reply(ctx.kb.qa.render_more(topic, page), tuple(buttons))
+
+    def _abstain_reply(self, ctx: Context, result: AnswerResult) -> Reply:
+        buttons = [
+            Button(_topic(ctx, tid).title, f"faq:t:{tid}")
+            for tid in result.alternatives
+            if _exists(ctx, tid)
+        ]
+        buttons.append(Button(ctx.text("faq.ask_officer"), "menu:contact"))
+        return Reply(result.answer, tuple(buttons))
+
+    async def _abstained_list(self, ctx: Context, argument: str) -> list[Reply]:
+        limit = OFFICER_LIST_DEFAULT
+        if argument.strip().isdigit():
+            limit = max(1, min(OFFICER_LIST_MAX, int(argument.strip())))
+        rows = await ctx.store.faq.most_frequent(limit)
+        if not rows:
+            return [Reply(ctx.text("faq.officer.empty"), (menu_button(ctx),))]
+        lines = [ctx.text("faq.officer.header")]
+        for n, row in enumerate(rows, start=1):
+            local = row.last_seen_at.astimezone(ctx.config.timezone)
+            lines.append(
+                ctx.text(
+                    "faq.officer.row",
+                    n=n,
+                    text=row.text,
+                    count=row.count,
+                    date=local.strftime("%d/%m/%Y"),
+                )
+            )
+        lines.append(ctx.text("faq.officer.hint"))
+        return [Reply("\n".join(lines), (menu_button(ctx),))]
+
+
+def _exists(ctx: Context, topic_id: str) -> bool:
+    return ctx.kb.topics is not None and topic_id in ctx.kb.topics
+
+
+def _topic(ctx: Context, topic_id: str) -> Topic:
+    if ctx.kb.topics is None or topic_id not in ctx.kb.topics:
+        raise StaleButton
+    return ctx.kb.topics[topic_id]
+
+
+def _next_buttons(ctx: Context, topic: Topic) -> list[Button]:
+    return [Button(ctx.text(f"faq.next_{step}"), NEXT_STEPS[step]) for step in topic.next]
+
+
+def _related_buttons(ctx: Context, topic: Topic, room: int) -> list[Button]:
+    related = [r for r in topic.related if _exists(ctx, r)][: max(0, room)]
+    return [Button(_topic(ctx, r).title, f"faq:t:{r}") for r in related]
+
+
+def _storable(text: str) -> str:
+    """What officers see: the wording, lower-cased, numbers that identify people removed."""
+    cleaned = " ".join(unicodedata.normalize("NFC", text).lower().split())
+    return redact(cleaned)[:300]

@@ -93,11 +93,31 @@ class DraftRenderer(Protocol):
     def delete(self, paths: list[str]) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class AbstainedQuestion:
+    """A question the bot did not answer, grouped by its normalised form."""
+
+    text: str
+    count: int
+    last_seen_at: datetime
+
+
+class AbstainedQuestionsPort(Protocol):
+    async def record(self, *, key: str, text: str, reason: str, now: datetime) -> None:
+        """Count one more abstention for `key` (the normalised question); `text` is redacted."""
+        ...
+
+    async def most_frequent(self, limit: int) -> list[AbstainedQuestion]:
+        """The most often abstained questions, most frequent first."""
+        ...
+
+
 class Store(Protocol):
     """The unit of work handed to a handler: every write commits with the reply or not at all."""
 
     outbox: OutboxPort
     submissions: SubmissionStore
+    faq: AbstainedQuestionsPort
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from knowledge.answers import AnswerResult, QuestionAnswerer, render_topic
 from knowledge.eligibility import EligibilityRules, load_rules
 from knowledge.forms.loader import load_form
 from knowledge.forms.schema import Form
+from knowledge.lexicon import LexiconData, load_lexicon
+from knowledge.provinces import CONTACT_FIELDS, Province, load_provinces
 from knowledge.templates.de_an import DeAnTemplate, load_template
+from knowledge.topics import MAX_MORE_PAGE, TELEGRAM_LIMIT, TopicSet, load_topics
 from knowledge.ui import UiTexts, load_ui
+from knowledge.yamlfile import KnowledgeError
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 
@@ -18,12 +23,22 @@ KNOWLEDGE_DIR = Path(__file__).resolve().parent
 class KnowledgeBase:
     ui: UiTexts
     province: str | None = None
+    topics: TopicSet | None = None
+    lexicon: LexiconData | None = None
+    provinces: dict[str, Province] = field(default_factory=dict)
+    qa: QuestionAnswerer | None = None
     eligibility: EligibilityRules | None = None
     intake_form: Form | None = None
     de_an: DeAnTemplate | None = None
 
     def counts(self) -> dict[str, int]:
         counts = {"ui_texts": len(self.ui)}
+        if self.topics is not None and self.lexicon is not None:
+            counts["topics"] = len(self.topics)
+            counts["example_phrasings"] = sum(len(t.examples) for t in self.topics)
+            counts["out_of_scope_subjects"] = len(self.lexicon.out_of_scope)
+            counts["abbreviations"] = len(self.lexicon.lexicon.abbreviations)
+            counts["provinces"] = len(self.provinces)
         if self.eligibility is not None:
             counts["eligibility_criteria"] = self.eligibility.criteria_count
         if self.intake_form is not None:
@@ -32,17 +47,76 @@ class KnowledgeBase:
             counts["de_an_sections"] = len(self.de_an.sections)
         return counts
 
+    @property
+    def province_info(self) -> Province | None:
+        return self.provinces.get(self.province) if self.province else None
+
+    def answer(self, question: str) -> AnswerResult:
+        """Answer one question (SPEC §1 `ask`); the chat's faq capability uses the same call."""
+        if self.qa is None:
+            raise RuntimeError("knowledge base loaded without topics")
+        return self.qa.answer(question)
+
     def contact_text(self) -> str:
-        return self.ui.text("contact.generic")
+        info = self.province_info
+        if info is None:
+            return self.ui.text("contact.generic")
+        known = [
+            f"{self.ui.text(f'contact.field.{name}')}: {info.contacts[name]}"
+            for name in CONTACT_FIELDS
+            if info.contacts.get(name)
+        ]
+        missing = self.ui.text("contact.province_missing", province=info.name, agency=info.agency)
+        details = "\n".join(
+            [*known, *([] if len(known) == len(CONTACT_FIELDS) else [missing])]
+            + [self.ui.text("contact.province_regulation", regulation=info.regulation)]
+        )
+        centre = self.ui.text("contact.province_centre", centre=info.centre) if info.centre else ""
+        return self.ui.text(
+            "contact.province",
+            province=info.name,
+            agency=info.agency,
+            centre=centre,
+            details=details,
+        )
+
+
+def _check_lengths(topics: TopicSet, ui: UiTexts, provinces: dict[str, Province]) -> None:
+    """Every answer, with any province's note, must fit one Telegram message."""
+    for overlay in (None, *provinces.values()):
+        for topic in topics:
+            size = len(render_topic(topic, ui, overlay))
+            if size > TELEGRAM_LIMIT:
+                where = f" with province {overlay.code}" if overlay else ""
+                raise KnowledgeError(
+                    topic.path,
+                    topic.line,
+                    f"{topic.id}: answer{where} has {size} characters, more than one message "
+                    f"({TELEGRAM_LIMIT}); move text to 'more' (≤ {MAX_MORE_PAGE} each)",
+                )
 
 
 def load_knowledge(root: Path | None = None, province: str | None = None) -> KnowledgeBase:
     """Load and validate everything; raises KnowledgeError (file:line) on the first problem."""
     root = root or KNOWLEDGE_DIR
+    ui = load_ui(root / "ui")
+    lexicon = load_lexicon(root / "lexicon")
+    topics = load_topics(root / "topics")
+    provinces = load_provinces(root / "provinces", [t.id for t in topics])
+    if province and province not in provinces:
+        raise KnowledgeError(
+            root / "provinces", None, f"BOT_PROVINCE={province!r}: no file {province}.yaml"
+        )
+    _check_lengths(topics, ui, provinces)
+    qa = QuestionAnswerer(topics, lexicon, ui, provinces.get(province) if province else None)
     intake_form = load_form(root / "forms" / "intake.yaml")
     return KnowledgeBase(
-        ui=load_ui(root / "ui"),
+        ui=ui,
         province=province,
+        topics=topics,
+        lexicon=lexicon,
+        provinces=provinces,
+        qa=qa,
         eligibility=load_rules(root / "rules" / "eligibility.yaml"),
         intake_form=intake_form,
         de_an=load_template(root / "templates" / "de_an.yaml", set(intake_form.ids())),

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from sqlalchemy import BindParameter, bindparam, delete, exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.abstained import AbstainedQuestionRepository
 from bot.db.models import ConversationStateRow, OutboxMessage, ProcessedMessage, User
 from bot.db.submissions import SubmissionRepository
 from bot.db.types import JsonType, UtcDateTime
@@ -223,6 +224,7 @@ class SqlStore:
         self.session = session
         self.outbox = OutboxRepository(session, now)
         self.submissions = SubmissionRepository(session, now)
+        self.faq = AbstainedQuestionRepository(session)
 
 
 # Platforms re-deliver within minutes or hours (Zalo retries for up to ~12 h); a week is ample.

@@ -11,7 +11,7 @@ from bot.db.models import IdType
 from bot.db.types import JsonType, UtcDateTime
 
 revision = "0003_intake"
-down_revision = "0001_core"
+down_revision = "0002_faq"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,45 @@
+"""Repository of abstained questions (handlers.ports.AbstainedQuestionsPort)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models_faq import AbstainedQuestionRow
+from bot.db.upsert import insert_for
+from handlers.ports import AbstainedQuestion
+
+_table = AbstainedQuestionRow.__table__
+_MAX = 300
+
+
+class AbstainedQuestionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.dialect = session.bind.dialect.name if session.bind else "sqlite"
+
+    async def record(self, *, key: str, text: str, reason: str, now: datetime) -> None:
+        key, text = key[:_MAX], text[:_MAX]
+        stmt = insert_for(self.dialect, _table).values(
+            key=key, text=text, reason=reason, count=1, first_seen_at=now, last_seen_at=now
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_table.c.key],
+            set_={
+                "count": _table.c.count + 1,
+                "text": text,
+                "reason": reason,
+                "last_seen_at": now,
+            },
+        )
+        await self.session.execute(stmt)
+
+    async def most_frequent(self, limit: int) -> list[AbstainedQuestion]:
+        rows = await self.session.execute(
+            select(_table.c.text, _table.c.count, _table.c.last_seen_at)
+            .order_by(_table.c.count.desc(), _table.c.last_seen_at.desc())
+            .limit(limit)
+        )
+        return [AbstainedQuestion(r.text, r.count, r.last_seen_at) for r in rows]

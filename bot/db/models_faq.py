@@ -1,0 +1,25 @@
+"""Questions the bot abstained on, counted per normalised form, for officers (/cauhoi)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.models import Base, IdType
+from bot.db.types import UtcDateTime
+
+
+class AbstainedQuestionRow(Base):
+    __tablename__ = "abstained_questions"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    # Folded, abbreviation-expanded syllables: "hạn nộp?" and "han nop" count together.
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    # The latest wording, lower-cased, with phone and ID numbers redacted.
+    text: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(String(16))
+    count: Mapped[int] = mapped_column(Integer)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

@@ -1,0 +1,1 @@
+"""Vietnamese question matching: normalisation, a BM25 index and the matcher that ranks topics."""

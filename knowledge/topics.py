@@ -1,0 +1,185 @@
+"""Loads and validates the question-answer topics of `knowledge/topics/*.yaml` (SPEC §3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.yamlfile import KnowledgeError, LineDict, load_yaml
+
+# SPEC §3: every answerable question maps to exactly one of these ids.
+SPEC_TOPIC_IDS = (
+    "khuyen_cong_la_gi",
+    "van_ban_phap_ly",
+    "doi_tuong",
+    "dia_ban",
+    "dnnvv",
+    "nganh_nghe",
+    "khong_ho_tro",
+    "uu_tien",
+    "noi_dung_ho_tro",
+    "dao_tao_nghe",
+    "nang_luc_quan_ly",
+    "mo_hinh_trinh_dien",
+    "may_moc_thiet_bi",
+    "san_pham_tieu_bieu",
+    "hoi_cho_trien_lam",
+    "thuong_hieu",
+    "tu_van",
+    "xu_ly_o_nhiem",
+    "san_xuat_sach_hon",
+    "cum_cong_nghiep",
+    "muc_ho_tro",
+    "doi_ung",
+    "quoc_gia_dia_phuong",
+    "ho_so",
+    "noi_nop",
+    "thoi_han",
+    "quy_trinh",
+    "tham_dinh",
+    "tam_ung",
+    "nghiem_thu_quyet_toan",
+    "dieu_chinh",
+    "bao_cao",
+    "de_an_diem",
+    "mau_de_an",
+    "ocop",
+    "tro_giup",
+)
+# Telegram refuses messages over 4,096 characters; a first answer should fit a phone screen.
+TELEGRAM_LIMIT = 4096
+MAX_FIRST_ANSWER = 900
+MAX_MORE_PAGE = 1500
+MAX_TITLE = 40
+STATUS_KEYS = frozenset({"none", "nd235", "tt64", "both", "local"})
+NEXT_STEPS = {"elig": "menu:elig", "intake": "menu:intake"}
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    title: str
+    answer: str
+    more: tuple[str, ...]
+    sources: tuple[str, ...]
+    status: str
+    next: tuple[str, ...]
+    related: tuple[str, ...]
+    examples: tuple[str, ...]
+    keywords: tuple[str, ...]
+    path: str
+    line: int
+    related_line: int
+
+    @property
+    def phrasings(self) -> tuple[str, ...]:
+        # Keywords are the decisive terms an officer chose: counted twice in the index.
+        return (self.title, *self.examples, *self.keywords, *self.keywords)
+
+
+class TopicSet:
+    def __init__(self, topics: dict[str, Topic]) -> None:
+        self._topics = topics
+
+    def __len__(self) -> int:
+        return len(self._topics)
+
+    def __iter__(self) -> Iterator[Topic]:
+        return iter(self._topics.values())
+
+    def __contains__(self, topic_id: object) -> bool:
+        return topic_id in self._topics
+
+    def get(self, topic_id: str) -> Topic | None:
+        return self._topics.get(topic_id)
+
+    def __getitem__(self, topic_id: str) -> Topic:
+        return self._topics[topic_id]
+
+
+def _text(path: Path, item: LineDict, key: str, limit: int, tid: str) -> str:
+    value = item.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise KnowledgeError(path, item.line_of(key), f"{tid}: '{key}' must be a non-empty text")
+    value = value.strip()
+    if len(value) > limit:
+        raise KnowledgeError(
+            path, item.line_of(key), f"{tid}: '{key}' has {len(value)} characters (max {limit})"
+        )
+    return value
+
+
+def _strings(path: Path, item: LineDict, key: str, tid: str, minimum: int) -> tuple[str, ...]:
+    value = item.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise KnowledgeError(path, item.line_of(key), f"{tid}: '{key}' must be a list of texts")
+    if len(value) < minimum:
+        raise KnowledgeError(
+            path,
+            item.line_of(key) if key in item else item.line,
+            f"{tid}: '{key}' needs at least {minimum} entr{'y' if minimum == 1 else 'ies'}",
+        )
+    return tuple(v.strip() for v in value)
+
+
+def _topic(path: Path, item: LineDict) -> Topic:
+    tid = item.get("id")
+    if not isinstance(tid, str) or tid not in SPEC_TOPIC_IDS:
+        raise KnowledgeError(path, item.line_of("id"), f"unknown topic id {tid!r} (SPEC §3)")
+    more = _strings(path, item, "more", tid, 0)
+    for number, page in enumerate(more, start=1):
+        if len(page) > MAX_MORE_PAGE:
+            raise KnowledgeError(
+                path, item.line_of("more"), f"{tid}: 'more' page {number} is too long"
+            )
+    status = item.get("status", "none")
+    if status not in STATUS_KEYS:
+        raise KnowledgeError(path, item.line_of("status"), f"{tid}: unknown status {status!r}")
+    steps = _strings(path, item, "next", tid, 0)
+    if any(s not in NEXT_STEPS for s in steps):
+        raise KnowledgeError(path, item.line_of("next"), f"{tid}: 'next' allows elig, intake")
+    return Topic(
+        id=tid,
+        title=_text(path, item, "title", MAX_TITLE, tid),
+        answer=_text(path, item, "answer", MAX_FIRST_ANSWER, tid),
+        more=more,
+        sources=_strings(path, item, "sources", tid, 1),
+        status=status,
+        next=steps,
+        related=_strings(path, item, "related", tid, 0),
+        examples=_strings(path, item, "examples", tid, 3),
+        keywords=_strings(path, item, "keywords", tid, 0),
+        path=str(path),
+        line=item.line,
+        related_line=item.line_of("related"),
+    )
+
+
+def load_topics(folder: Path) -> TopicSet:
+    """Every SPEC topic exactly once, with sources and valid related links."""
+    topics: dict[str, Topic] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        data = load_yaml(path)
+        if not isinstance(data, list):
+            raise KnowledgeError(path, 1, "expected a list of topics")
+        for item in data:
+            if not isinstance(item, LineDict):
+                raise KnowledgeError(path, None, "each topic must be a mapping")
+            topic = _topic(path, item)
+            if topic.id in topics:
+                first = topics[topic.id]
+                raise KnowledgeError(
+                    path, item.line, f"{topic.id!r} already defined at {first.path}:{first.line}"
+                )
+            topics[topic.id] = topic
+    missing = [tid for tid in SPEC_TOPIC_IDS if tid not in topics]
+    if missing:
+        raise KnowledgeError(folder, None, f"missing SPEC topic {missing[0]!r}")
+    for topic in topics.values():
+        for rid in topic.related:
+            if rid not in topics or rid == topic.id:
+                raise KnowledgeError(
+                    topic.path, topic.related_line, f"{topic.id}: broken related topic {rid!r}"
+                )
+    return TopicSet(topics)
