@@ -1,0 +1,1 @@
+"""Parsers of what users type (dates, money, phone numbers) into plain values."""
