@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from handlers.deadline_store import RemindersPort
 from handlers.messages import Reply, Target
 
 
@@ -34,6 +35,7 @@ class Store(Protocol):
     """The unit of work handed to a handler: every write commits with the reply or not at all."""
 
     outbox: OutboxPort
+    reminders: RemindersPort
 
 
 @dataclass(frozen=True, slots=True)

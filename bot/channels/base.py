@@ -27,3 +27,10 @@ class Sender(Protocol):
     async def send(self, chat_id: str, reply: Reply) -> None:
         """Deliver one reply; raises RateLimited, SendError or Unreachable."""
         ...
+
+
+class OutsideWindow(Unreachable):
+    """Zalo may only message a user within 48 hours of their last message: hold, do not drop.
+
+    The user is not marked unreachable; the row is kept as "held" until they write again.
+    """

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ConversationStateRow, OutboxMessage, ProcessedMessage, User
+from bot.db.reminders import RemindersRepository
 from bot.db.upsert import insert_for
 from handlers.messages import ConversationState, Reply, Target
 
@@ -139,3 +140,4 @@ class SqlStore:
     def __init__(self, session: AsyncSession, now: datetime) -> None:
         self.session = session
         self.outbox = OutboxRepository(session, now)
+        self.reminders = RemindersRepository(session)
