@@ -15,6 +15,7 @@ from handlers.core import Core
 from handlers.faq import FaqCapability
 from handlers.menu import MenuCapability
 from handlers.ports import Clock
+from handlers.reminders import RemindersCapability
 from knowledge import KnowledgeBase, load_knowledge
 
 
@@ -34,6 +35,7 @@ class App:
 def build_capabilities(kb: KnowledgeBase) -> list[Capability]:
     caps: dict[str, Capability] = {}
     caps["faq"] = FaqCapability()
+    caps["rem"] = RemindersCapability()
     caps["menu"] = MenuCapability(caps.get)
     return list(caps.values())
 

@@ -72,6 +72,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_db_upgrade(settings))
     if args.command == "kb":
         return _kb_check(settings)
+    if args.command == "reminders":
+        from bot.reminders_command import dispatch_command
+
+        return asyncio.run(dispatch_command(settings, args.now, sys.stdout))
     print(f"Dạ, lệnh '{args.command}' đang được hoàn thiện.", file=sys.stderr)
     return 2
 
