@@ -128,10 +128,13 @@ class OutboxDispatcher:
         )
         if not self.db.is_sqlite:
             due = due.with_for_update(skip_locked=True)
+        # A CTE runs once; as an IN-subquery PostgreSQL may re-run it per row, and with
+        # SKIP LOCKED each run returns further rows, so LIMIT would not bound the claim.
+        chosen = due.cte("chosen")
         async with self.db.transaction() as session:
             result = await session.execute(
                 update(_outbox)
-                .where(_outbox.c.id.in_(due.scalar_subquery()), self._due(now, quiet))
+                .where(_outbox.c.id.in_(select(chosen.c.id)), self._due(now, quiet))
                 .values(status="sending", claimed_at=now)
                 .returning(*_outbox.c)
             )
