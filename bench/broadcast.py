@@ -250,6 +250,7 @@ def summarise(api: FakeBotApi, recipients: int, starts, killed_at) -> dict[str, 
         "wall": last - first,
         "429": len(api.rejected),
         "429_after_first_second": len(late_429),
+        "late_429_at": [round(t - max(s for s in starts if s <= t), 2) for t in late_429],
         "killed_at": killed_at,
     }
 
@@ -286,6 +287,8 @@ def main() -> None:
             f"(after the first second: {result['429_after_first_second']}); "
             f"duplicates {result['duplicates']}; lost {result['lost']}{killed}"
         )
+        if result["late_429_at"]:
+            print(f"  late 429s, seconds after their process started: {result['late_429_at']}")
 
 
 if __name__ == "__main__":

@@ -95,11 +95,18 @@ class OutboxDispatcher:
         report = DispatchReport()
         quiet = self.is_quiet(start)
         report.skipped = await self._skip_unreachable(start, quiet)
-        while len(report.lines) + _handled(report) < self.batch:
-            channels = [c for c in self.senders if self._paused_until.get(c, start) <= start]
-            rows = await self._claim(start, channels, quiet, self.chunk) if channels else []
+        claimed = 0
+        # The next chunk is claimed while this one is sent, so paced sending never waits on
+        # the database between chunks.
+        upcoming: asyncio.Task[list[Any]] | None = None
+        while claimed < self.batch:
+            rows = await (upcoming or self._claim_chunk(start, quiet))
+            upcoming = None
             if not rows:
                 break
+            claimed += len(rows)
+            if claimed < self.batch:
+                upcoming = asyncio.create_task(self._claim_chunk(start, quiet))
             groups: dict[tuple[str, str], list[Any]] = {}
             for row in rows:
                 groups.setdefault((row.channel, row.chat_id), []).append(row)
@@ -107,6 +114,10 @@ class OutboxDispatcher:
         if quiet:
             report.deferred = await self._count_deferred(start)
         return report
+
+    async def _claim_chunk(self, start: datetime, quiet: bool) -> list[Any]:
+        channels = [c for c in self.senders if self._paused_until.get(c, start) <= start]
+        return await self._claim(start, channels, quiet, self.chunk) if channels else []
 
     def _due(self, now: datetime, quiet: bool) -> Any:
         stale = now - self.claim_timeout
@@ -248,20 +259,6 @@ class OutboxDispatcher:
                 mark = update(_users).where(_users.c.id == row.user_id)
                 await session.execute(mark.values(unreachable_at=mark_user))
         bucket.append(row.id)
-
-
-def _handled(report: DispatchReport) -> int:
-    return sum(
-        len(ids)
-        for ids in (
-            report.failed,
-            report.retried,
-            report.unreachable,
-            report.expired,
-            report.held,
-            report.rate_limited,
-        )
-    )
 
 
 def _short(exc: BaseException) -> str:

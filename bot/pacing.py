@@ -25,6 +25,7 @@ DEFAULT_PACES: dict[str, Pace] = {
     "zalo": Pace(per_second=10),
 }
 _WINDOW = 1.0
+_MAX_LAG = 0.005
 
 
 class Pacer:
@@ -33,27 +34,32 @@ class Pacer:
         self._starts: deque[float] = deque()
         self._chat_next: dict[str, float] = {}
         self._turn = asyncio.Lock()
+        self._lag = 0.0
 
     async def wait(self, chat_id: str) -> None:
         """Return when a send to `chat_id` may start now (callers take turns)."""
         loop = asyncio.get_running_loop()
+        limit = self.pace.per_second
         async with self._turn:
             while True:
                 now = loop.time()
                 at = self._chat_next.get(chat_id, now)
-                limit = self.pace.per_second
                 if limit:
                     while self._starts and self._starts[0] <= now - _WINDOW:
                         self._starts.popleft()
                     if len(self._starts) >= limit:
                         at = max(at, self._starts[0] + _WINDOW)
                     if self._starts:
-                        # Spread sends over the second rather than bursting a window's worth.
-                        at = max(at, self._starts[-1] + _WINDOW / (2 * limit))
-                if at <= now:
+                        # Evenly spaced from the last real start: a burst would let a send
+                        # delayed in flight be overtaken, and the receiver would count N + 1.
+                        at = max(at, self._starts[-1] + _WINDOW / limit)
+                # Wake-ups come late by a steady ~1 ms; aiming that much early keeps the rate.
+                if at - self._lag <= now:
                     break
-                await asyncio.sleep(at - now)
-            now = loop.time()
+                target = at - self._lag
+                await asyncio.sleep(target - now)
+                overshoot = min(max(loop.time() - target, 0.0), _MAX_LAG)
+                self._lag = 0.9 * self._lag + 0.1 * overshoot
             if limit:
                 self._starts.append(now)
             if self.pace.per_chat_interval:
