@@ -8,14 +8,18 @@ to the 30 msg/s ceiling (the baseline of the same run).
 
     python bench/broadcast.py [--recipients 3000] [--claim-timeout 15]
 
-The worker uses bot.channels.telegram.TelegramSender when that module exists, otherwise a
-minimal sender on telegram.Bot (same error mapping), both with base_url at the fake.
+The worker uses bot.channels.telegram.TelegramSender when it exists and is built from a
+telegram.Bot, otherwise a minimal sender on telegram.Bot (same error mapping: RetryAfter →
+RateLimited, Forbidden → Unreachable), both with base_url at the fake. The outbox paces
+Telegram at 29 sends started per second, evenly spread (bot/pacing.py). `--claim-timeout`
+is how long the restarted process waits before taking over the killed one's claimed rows.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import os
 import random
 import signal
@@ -128,8 +132,12 @@ def build_sender(base_url: str):  # noqa: ANN201 - a Sender
     try:
         from bot.channels.telegram import TelegramSender  # the Telegram helper's sender
 
-        return TelegramSender(bot), bot, "TelegramSender"
-    except (ImportError, TypeError):
+        # Only when it is built from a telegram.Bot; on the Telegram branch it takes a
+        # TelegramOutput (bot, repository, texts, metrics): the lead wires that at merge.
+        first = next(iter(inspect.signature(TelegramSender).parameters), "")
+        if first == "bot":
+            return TelegramSender(bot), bot, "TelegramSender"
+    except ImportError:
         pass
 
     class BotSender:

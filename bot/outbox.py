@@ -94,30 +94,35 @@ class OutboxDispatcher:
         start = current()
         report = DispatchReport()
         quiet = self.is_quiet(start)
-        report.skipped = await self._skip_unreachable(start, quiet)
+        report.skipped = await self._skip_unreachable(start)
         claimed = 0
         # The next chunk is claimed while this one is sent, so paced sending never waits on
         # the database between chunks.
         upcoming: asyncio.Task[list[Any]] | None = None
-        while claimed < self.batch:
-            rows = await (upcoming or self._claim_chunk(start, quiet))
-            upcoming = None
-            if not rows:
-                break
-            claimed += len(rows)
-            if claimed < self.batch:
-                upcoming = asyncio.create_task(self._claim_chunk(start, quiet))
-            groups: dict[tuple[str, str], list[Any]] = {}
-            for row in rows:
-                groups.setdefault((row.channel, row.chat_id), []).append(row)
-            await asyncio.gather(*(self._send_group(g, current, report) for g in groups.values()))
+        try:
+            while claimed < self.batch:
+                rows = await (upcoming or self._claim_chunk(current(), quiet))
+                upcoming = None
+                if not rows:
+                    break
+                claimed += len(rows)
+                if claimed < self.batch:
+                    upcoming = asyncio.create_task(self._claim_chunk(current(), quiet))
+                groups: dict[tuple[str, str], list[Any]] = {}
+                for row in rows:
+                    groups.setdefault((row.channel, row.chat_id), []).append(row)
+                sends = (self._send_group(g, current, report) for g in groups.values())
+                await asyncio.gather(*sends)
+        finally:
+            if upcoming is not None:
+                upcoming.cancel()  # its transaction rolls back: nothing stays claimed
         if quiet:
             report.deferred = await self._count_deferred(start)
         return report
 
-    async def _claim_chunk(self, start: datetime, quiet: bool) -> list[Any]:
-        channels = [c for c in self.senders if self._paused_until.get(c, start) <= start]
-        return await self._claim(start, channels, quiet, self.chunk) if channels else []
+    async def _claim_chunk(self, now: datetime, quiet: bool) -> list[Any]:
+        channels = [c for c in self.senders if self._paused_until.get(c, now) <= now]
+        return await self._claim(now, channels, quiet, self.chunk) if channels else []
 
     def _due(self, now: datetime, quiet: bool) -> Any:
         stale = now - self.claim_timeout
@@ -152,7 +157,7 @@ class OutboxDispatcher:
             rows = result.all()
         return sorted(rows, key=lambda r: (r.due_at, r.id))
 
-    async def _skip_unreachable(self, now: datetime, quiet: bool) -> list[int]:
+    async def _skip_unreachable(self, now: datetime) -> list[int]:
         gone = select(_users.c.id).where(_users.c.unreachable_at.is_not(None))
         async with self.db.transaction() as session:
             result = await session.execute(

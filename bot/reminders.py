@@ -176,9 +176,13 @@ class ReminderJobs:
 
 
 def register_reminder_jobs(ticker: Any, jobs: ReminderJobs) -> None:
-    """Add the jobs to a Ticker exposing `add(name, every_seconds, coroutine_function)`."""
+    """Add the jobs to bot.scheduler.Ticker (`add(name, job, seconds)`).
+
+    Register one ReminderJobs per process and no other OutboxDispatcher beside it: each
+    dispatcher paces its own sends, so two in one process would double the Telegram rate.
+    """
     for job in jobs.jobs():
-        ticker.add(job.name, job.every.total_seconds(), job.run)
+        ticker.add(job.name, job.run, job.every.total_seconds())
 
 
 class PrintSender:

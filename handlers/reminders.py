@@ -64,7 +64,9 @@ class RemindersCapability(Capability):
         return await self.start(ctx)
 
     async def start(self, ctx: Context) -> list[Reply]:
-        ctx.state.enter(NAME, "menu")
+        # Only typing a personal reminder keeps the user in this flow; other free text after
+        # the menu must reach the FAQ, not this capability.
+        self._leave(ctx)
         sub = await ctx.store.reminders.subscription(ctx.user.id)
         on = sub is not None and sub.subscribed
         status = ctx.text("rem.status_on" if on else "rem.status_off")
@@ -107,6 +109,11 @@ class RemindersCapability(Capability):
         if ctx.state.step in ("add_text", "add_confirm"):
             return await self._parse_personal(ctx, text)
         return await self.start(ctx)
+
+    @staticmethod
+    def _leave(ctx: Context) -> None:
+        if ctx.state.flow == NAME:
+            ctx.state.leave()
 
     async def _subscribe(self, ctx: Context) -> list[Reply]:
         await ctx.store.reminders.set_subscription(ctx.user.id, True, ctx.now)
@@ -180,14 +187,14 @@ class RemindersCapability(Capability):
             await store.set_subscription(ctx.user.id, True, ctx.now)
             if sub is not None:
                 lines.append(ctx.text("rem.added_resubscribed"))
-        ctx.state.enter(NAME, "menu")
+        self._leave(ctx)
         ctx.emit("rem.personal_added")
         buttons = (Button(ctx.text("rem.btn_upcoming"), "rem:list"), menu_button(ctx))
         return [Reply("\n".join(lines), buttons)]
 
     async def _cancel_personal(self, ctx: Context) -> list[Reply]:
         ctx.state.bucket(NAME).pop("pending", None)
-        ctx.state.enter(NAME, "menu")
+        self._leave(ctx)
         return [Reply(ctx.text("rem.add_cancelled"), (menu_button(ctx),))]
 
     async def _done(self, ctx: Context, deadline_id: int) -> list[Reply]:

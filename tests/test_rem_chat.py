@@ -231,3 +231,14 @@ async def test_reminders_dispatch_command(app, chat, clock, subprocess_env):
     out, _ = await proc.communicate()
     assert proc.returncode == 2
     assert "không hợp lệ" in out.decode()
+
+
+async def test_free_text_after_the_menu_goes_to_the_faq(chat):
+    await chat.press("menu:rem")
+    await chat.say("hỗ trợ máy móc bao nhiêu")
+    assert "Nhắc hạn" not in chat.text
+    await chat.press("rem:add")
+    await chat.say("15/6 nộp hồ sơ")
+    await chat.press("rem:add_ok")
+    await chat.say("hỗ trợ máy móc bao nhiêu")
+    assert "chưa thấy ngày" not in chat.text

@@ -169,3 +169,32 @@ async def test_new_subscriber_is_caught_up_by_the_periodic_job(app, chat, clock)
     assert await jobs.materialize_due() == 5
     clock.advance(timedelta(minutes=1))
     assert await jobs.materialize_due() == 0
+
+
+class FakeTicker:
+    def __init__(self):
+        self.jobs = {}
+
+    def add(self, name, job, seconds):
+        self.jobs[name] = (job, seconds)
+
+
+async def test_jobs_register_on_the_ticker_and_drain_sends_everything_due(app, chat, clock):
+    from bot.reminders import register_reminder_jobs
+
+    for i in range(5):
+        await chat.say(f"/nhachan 23/11 việc {i}")
+        await chat.press("rem:add_ok")
+    sender = RecordingSender()
+    jobs = jobs_for(app, clock, sender, batch=2)
+    ticker = FakeTicker()
+    register_reminder_jobs(ticker, jobs)
+    assert {name: s for name, (_, s) in ticker.jobs.items()} == {
+        "reminders.materialize": 60.0,
+        "reminders.dispatch": 30.0,
+    }
+    materialize, _ = ticker.jobs["reminders.materialize"]
+    dispatch, _ = ticker.jobs["reminders.dispatch"]
+    assert await materialize() == 10, "1-day and on-the-day reminders of five deadlines"
+    clock.set(local(2026, 11, 22, 8))
+    assert await dispatch() == 5, "several passes of batch=2 until nothing is due"

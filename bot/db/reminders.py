@@ -5,20 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import and_, exists, or_, select, update
 
-from bot.db import audience as audiences
+from bot.db.broadcasts import BroadcastRepository
 from bot.db.models import OutboxMessage, User
 from bot.db.models_reminders import (
-    Broadcast,
     Deadline,
     DeadlineDone,
     SubmissionHolder,
     Subscription,
 )
 from bot.db.upsert import insert_for
-from handlers.deadline_store import BroadcastFigures, SubscriptionView
+from handlers.deadline_store import SubscriptionView
 from handlers.deadlines import Audience, DeadlineDraft, DeadlineView
 from handlers.messages import Reply, Target
 
@@ -26,7 +24,6 @@ _deadlines = Deadline.__table__
 _subs = Subscription.__table__
 _done = DeadlineDone.__table__
 _holders = SubmissionHolder.__table__
-_broadcasts = Broadcast.__table__
 _outbox = OutboxMessage.__table__
 _users = User.__table__
 
@@ -67,10 +64,8 @@ def view_of(row: Any) -> DeadlineView:
     return DeadlineView(row.id, row.revision, draft)
 
 
-class RemindersRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self.dialect = session.bind.dialect.name if session.bind else "sqlite"
+class RemindersRepository(BroadcastRepository):
+    """Deadlines, subscriptions, done marks and snoozes; broadcasts come from the base."""
 
     async def subscription(self, user_id: int) -> SubscriptionView | None:
         row = (await self.session.execute(select(_subs).where(_subs.c.user_id == user_id))).first()
@@ -258,82 +253,3 @@ class RemindersRepository:
                 )
             )
         ).scalar()
-
-    async def count_audience(self, audience: Audience) -> int:
-        inner = audiences.recipients(audience).subquery()
-        return (await self.session.execute(select(func.count()).select_from(inner))).scalar_one()
-
-    async def create_broadcast(
-        self, text: str, audience: Audience, reply: Reply, created_by: int | None, now: datetime
-    ) -> tuple[int, int]:
-        people = (await self.session.execute(audiences.recipients(audience))).all()
-        broadcast_id = (
-            await self.session.execute(
-                _broadcasts.insert()
-                .values(
-                    text=text,
-                    audience_kind=audience.kind,
-                    audience_value=audience.value,
-                    payload=reply.to_dict(),
-                    recipients=len(people),
-                    created_by=created_by,
-                    created_at=now,
-                )
-                .returning(_broadcasts.c.id)
-            )
-        ).scalar_one()
-        rows = [
-            {
-                "dedupe_key": f"bc:{broadcast_id}:{p.user_id}",
-                "kind": "broadcast",
-                "channel": p.channel,
-                "chat_id": p.external_id,
-                "user_id": p.user_id,
-                "payload": reply.to_dict(),
-                "due_at": now,
-                "status": "pending",
-                "attempts": 0,
-                "created_at": now,
-            }
-            for p in people
-        ]
-        if rows:
-            stmt = insert_for(self.dialect, _outbox).on_conflict_do_nothing()
-            await self.session.execute(stmt, rows)
-        return broadcast_id, len(people)
-
-    async def broadcast_figures(self, broadcast_id: int) -> BroadcastFigures | None:
-        row = (
-            await self.session.execute(select(_broadcasts).where(_broadcasts.c.id == broadcast_id))
-        ).first()
-        if row is None:
-            return None
-        counts = dict(
-            (
-                await self.session.execute(
-                    select(_outbox.c.status, func.count())
-                    .where(_outbox.c.dedupe_key.startswith(f"bc:{broadcast_id}:"))
-                    .group_by(_outbox.c.status)
-                )
-            ).all()
-        )
-        waiting = sum(counts.get(s, 0) for s in ("pending", "sending", "muted", "held"))
-        return BroadcastFigures(
-            id=row.id,
-            text=row.text,
-            created_at=row.created_at,
-            recipients=row.recipients,
-            sent=counts.get("sent", 0),
-            failed=counts.get("failed", 0),
-            unreachable=counts.get("unreachable", 0),
-            waiting=waiting,
-        )
-
-    async def recent_broadcasts(self, limit: int = 5) -> list[BroadcastFigures]:
-        ids = (
-            await self.session.execute(
-                select(_broadcasts.c.id).order_by(_broadcasts.c.id.desc()).limit(limit)
-            )
-        ).scalars()
-        figures = [await self.broadcast_figures(i) for i in list(ids)]
-        return [f for f in figures if f is not None]
