@@ -242,3 +242,25 @@ async def test_free_text_after_the_menu_goes_to_the_faq(chat):
     await chat.press("rem:add_ok")
     await chat.say("hỗ trợ máy móc bao nhiêu")
     assert "chưa thấy ngày" not in chat.text
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("/suahan abc", "Cú pháp"),
+        ("/suahan 5 ngay=01/01/2027", "Không có hạn #5"),
+        ("/suahan 5 mau=do", "Cú pháp"),
+        ("/xoahan", "Cú pháp"),
+        ("/ketquaphat x", "Cú pháp"),
+        ("/ketquaphat 9", "Chưa có tin phát thanh"),
+        ("/phatthanh", "Cú pháp"),
+        ("/phatthanh nguoi:zalo:404 | chào", "Không tìm thấy người dùng"),
+        ("/hanmoi 20/06/2027 | " + "Đ" * 5000, "Dạ, tin nhắn dài quá"),
+        ("/hanmoi 🙂 | tiêu đề", "ngày/tháng/năm"),
+        ("/danhsachhan", "Chưa có hạn nào"),
+    ],
+)
+async def test_malformed_officer_commands_get_a_polite_answer(app, command, expected):
+    boss = officer(app)
+    await boss.say(command)
+    assert expected in boss.text
