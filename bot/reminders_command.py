@@ -8,6 +8,7 @@ a sender here stay queued for `run` and are counted, never dropped.
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 from datetime import datetime
 from typing import Any, TextIO
@@ -34,18 +35,30 @@ def channel_senders(settings: Settings, out: TextIO) -> tuple[dict[str, Sender],
     senders: dict[str, Sender] = {"console": PrintSender(out)}
     closers: list[Any] = []
     if settings.telegram_token is not None:
-        try:
-            telegram = importlib.import_module("bot.channels.telegram")
-            from telegram import Bot
-
-            bot = Bot(
-                settings.telegram_token.get_secret_value(), base_url=settings.telegram_base_url
+        telegram = _telegram_sender(settings)
+        if telegram is None:
+            print(
+                "(kênh Telegram chưa dùng được ở lệnh này; tin Telegram vẫn chờ)", file=sys.stderr
             )
-            senders["telegram"] = telegram.TelegramSender(bot)
+        else:
+            senders["telegram"], bot = telegram
             closers.append(bot)
-        except (ImportError, AttributeError, TypeError) as exc:
-            print(f"(kênh Telegram chưa dùng được ở lệnh này: {exc})", file=sys.stderr)
     return senders, closers
+
+
+def _telegram_sender(settings: Settings) -> tuple[Sender, Any] | None:
+    """TelegramSender when it is built from a telegram.Bot (the lead wires other shapes)."""
+    try:
+        module = importlib.import_module("bot.channels.telegram")
+        from telegram import Bot
+    except ImportError:
+        return None
+    sender_class = getattr(module, "TelegramSender", None)
+    if sender_class is None or next(iter(inspect.signature(sender_class).parameters), "") != "bot":
+        return None
+    token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
+    bot = Bot(token, base_url=settings.telegram_base_url)
+    return sender_class(bot), bot
 
 
 async def dispatch_command(settings: Settings, now_text: str | None, out: TextIO) -> int:
