@@ -18,6 +18,7 @@ from handlers.faq import FaqCapability
 from handlers.intake import IntakeCapability
 from handlers.menu import MenuCapability
 from handlers.ports import Clock
+from handlers.reminders import RemindersCapability
 from handlers.submissions import SubmissionsCapability
 from knowledge import KnowledgeBase, load_knowledge
 
@@ -42,6 +43,7 @@ def build_capabilities(kb: KnowledgeBase) -> list[Capability]:
     renderer = DocxRenderer()
     caps["intake"] = IntakeCapability(renderer)
     caps["sub"] = SubmissionsCapability(renderer)
+    caps["rem"] = RemindersCapability()
     caps["menu"] = MenuCapability(caps.get)
     return list(caps.values())
 

@@ -88,6 +88,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _kb_check(settings, args.root)
     if args.command == "eligibility":
         return _eligibility(settings, args.answers, args.json)
+    if args.command == "reminders":
+        from bot.reminders_command import dispatch_command
+
+        return asyncio.run(dispatch_command(settings, args.now, sys.stdout))
     print(f"Dạ, lệnh '{args.command}' đang được hoàn thiện.", file=sys.stderr)
     return 2
 

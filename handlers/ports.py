@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from handlers.deadline_store import RemindersPort
 from handlers.messages import Reply, Target
 from knowledge.templates.de_an import DraftDocument
 
@@ -118,6 +119,7 @@ class Store(Protocol):
     outbox: OutboxPort
     submissions: SubmissionStore
     faq: AbstainedQuestionsPort
+    reminders: RemindersPort
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.abstained import AbstainedQuestionRepository
 from bot.db.models import ConversationStateRow, OutboxMessage, ProcessedMessage, User
+from bot.db.reminders import RemindersRepository
 from bot.db.submissions import SubmissionRepository
 from bot.db.types import JsonType, UtcDateTime
 from bot.db.upsert import insert_for
@@ -225,6 +226,7 @@ class SqlStore:
         self.outbox = OutboxRepository(session, now)
         self.submissions = SubmissionRepository(session, now)
         self.faq = AbstainedQuestionRepository(session)
+        self.reminders = RemindersRepository(session)
 
 
 # Platforms re-deliver within minutes or hours (Zalo retries for up to ~12 h); a week is ample.

@@ -1,7 +1,7 @@
 """Intake tables: consents, submissions, draft versions, status events.
 
 Revision ID: 0003_intake
-Revises: 0001_core
+Revises: 0002_faq
 """
 
 import sqlalchemy as sa

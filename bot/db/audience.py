@@ -1,0 +1,50 @@
+"""Who an audience is: the SQL selecting its recipients (user id, channel, chat id)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, and_, exists, literal, or_, select
+
+from bot.db.models import User
+from bot.db.models_reminders import DeadlineDone, SubmissionHolder, Subscription
+from handlers.deadlines import Audience
+
+_users = User.__table__
+_subs = Subscription.__table__
+_holders = SubmissionHolder.__table__
+_done = DeadlineDone.__table__
+
+
+def recipients(audience: Audience, *, deadline_id: int | None = None) -> Select:
+    """Subscribers for everyone/sector audiences; for a submission or one user, anyone who has
+    not switched reminders off (they asked for these reminders themselves)."""
+    columns = (_users.c.id.label("user_id"), _users.c.channel, _users.c.external_id)
+    if audience.kind in ("all", "sector"):
+        query = (
+            select(*columns)
+            .join(_subs, _subs.c.user_id == _users.c.id)
+            .where(_subs.c.status == "subscribed")
+        )
+        if audience.kind == "sector":
+            query = query.where(_subs.c.sector == audience.value)
+    else:
+        query = select(*columns).outerjoin(_subs, _subs.c.user_id == _users.c.id)
+        query = query.where(or_(_subs.c.status.is_(None), _subs.c.status != "unsubscribed"))
+        if audience.kind == "submission":
+            query = query.join(_holders, _holders.c.user_id == _users.c.id).where(
+                _holders.c.submission_ref == (audience.value or "")
+            )
+        elif audience.kind == "user" and (audience.value or "").isdigit():
+            query = query.where(_users.c.id == int(audience.value or 0))
+        else:
+            query = query.where(literal(False))
+    if deadline_id is not None:
+        query = query.where(
+            ~exists().where(
+                and_(_done.c.deadline_id == deadline_id, _done.c.user_id == _users.c.id)
+            )
+        )
+    return query.order_by(_users.c.id)
+
+
+def includes_user(audience: Audience, user_id: int, deadline_id: int | None = None) -> Select:
+    return recipients(audience, deadline_id=deadline_id).where(_users.c.id == user_id)

@@ -1,0 +1,106 @@
+"""Broadcasts: one outbox row per recipient, queued with the officer's confirmation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db import audience as audiences
+from bot.db.models import OutboxMessage
+from bot.db.models_reminders import Broadcast
+from bot.db.upsert import insert_for
+from handlers.deadline_store import BroadcastFigures
+from handlers.deadlines import Audience
+from handlers.messages import Reply
+
+_broadcasts = Broadcast.__table__
+_outbox = OutboxMessage.__table__
+# Still to be delivered: queued, being sent, muted by an unsubscribe, held by Zalo's window.
+_WAITING = ("pending", "sending", "muted", "held")
+
+
+class BroadcastRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.dialect = session.bind.dialect.name if session.bind else "sqlite"
+
+    async def count_audience(self, audience: Audience) -> int:
+        inner = audiences.recipients(audience).subquery()
+        return (await self.session.execute(select(func.count()).select_from(inner))).scalar_one()
+
+    async def create_broadcast(
+        self, text: str, audience: Audience, reply: Reply, created_by: int | None, now: datetime
+    ) -> tuple[int, int]:
+        people = (await self.session.execute(audiences.recipients(audience))).all()
+        broadcast_id = (
+            await self.session.execute(
+                _broadcasts.insert()
+                .values(
+                    text=text,
+                    audience_kind=audience.kind,
+                    audience_value=audience.value,
+                    payload=reply.to_dict(),
+                    recipients=len(people),
+                    created_by=created_by,
+                    created_at=now,
+                )
+                .returning(_broadcasts.c.id)
+            )
+        ).scalar_one()
+        rows = [
+            {
+                "dedupe_key": f"bc:{broadcast_id}:{p.user_id}",
+                "kind": "broadcast",
+                "channel": p.channel,
+                "chat_id": p.external_id,
+                "user_id": p.user_id,
+                "payload": reply.to_dict(),
+                "due_at": now,
+                "status": "pending",
+                "attempts": 0,
+                "created_at": now,
+            }
+            for p in people
+        ]
+        if rows:
+            stmt = insert_for(self.dialect, _outbox).on_conflict_do_nothing()
+            await self.session.execute(stmt, rows)
+        return broadcast_id, len(people)
+
+    async def broadcast_figures(self, broadcast_id: int) -> BroadcastFigures | None:
+        row = (
+            await self.session.execute(select(_broadcasts).where(_broadcasts.c.id == broadcast_id))
+        ).first()
+        if row is None:
+            return None
+        counts = dict(
+            (
+                await self.session.execute(
+                    select(_outbox.c.status, func.count())
+                    .where(_outbox.c.dedupe_key.startswith(f"bc:{broadcast_id}:"))
+                    .group_by(_outbox.c.status)
+                )
+            ).all()
+        )
+        waiting = sum(counts.get(s, 0) for s in _WAITING)
+        return BroadcastFigures(
+            id=row.id,
+            text=row.text,
+            created_at=row.created_at,
+            recipients=row.recipients,
+            sent=counts.get("sent", 0),
+            failed=counts.get("failed", 0),
+            unreachable=counts.get("unreachable", 0),
+            waiting=waiting,
+        )
+
+    async def recent_broadcasts(self, limit: int = 5) -> list[BroadcastFigures]:
+        ids = (
+            await self.session.execute(
+                select(_broadcasts.c.id).order_by(_broadcasts.c.id.desc()).limit(limit)
+            )
+        ).scalars()
+        figures = [await self.broadcast_figures(i) for i in list(ids)]
+        return [f for f in figures if f is not None]

@@ -1,0 +1,255 @@
+"""Reminders storage (handlers.deadline_store.RemindersPort) inside the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select, update
+
+from bot.db.broadcasts import BroadcastRepository
+from bot.db.models import OutboxMessage, User
+from bot.db.models_reminders import (
+    Deadline,
+    DeadlineDone,
+    SubmissionHolder,
+    Subscription,
+)
+from bot.db.upsert import insert_for
+from handlers.deadline_store import SubscriptionView
+from handlers.deadlines import Audience, DeadlineDraft, DeadlineView
+from handlers.messages import Reply, Target
+
+_deadlines = Deadline.__table__
+_subs = Subscription.__table__
+_done = DeadlineDone.__table__
+_holders = SubmissionHolder.__table__
+_outbox = OutboxMessage.__table__
+_users = User.__table__
+
+# Outbox rows a user can no longer want; "muted" ones come back when they subscribe again.
+_LIVE = ("pending", "muted")
+
+
+def reminder_key_prefix(deadline_id: int) -> str:
+    return f"rem:{deadline_id}:"
+
+
+def draft_values(draft: DeadlineDraft) -> dict[str, Any]:
+    return {
+        "kind": draft.kind,
+        "title": draft.title[:200],
+        "due_on": draft.due_on,
+        "due_time": draft.due_time.strftime("%H:%M") if draft.due_time else None,
+        "description": draft.description,
+        "source": (draft.source or None) and draft.source[:200],
+        "audience_kind": draft.audience.kind,
+        "audience_value": draft.audience.value,
+        "offsets": list(draft.offsets),
+    }
+
+
+def view_of(row: Any) -> DeadlineView:
+    due_time = time.fromisoformat(row.due_time) if row.due_time else None
+    draft = DeadlineDraft(
+        title=row.title,
+        due_on=row.due_on,
+        due_time=due_time,
+        description=row.description,
+        source=row.source,
+        kind=row.kind,
+        audience=Audience(row.audience_kind, row.audience_value),
+        offsets=tuple(row.offsets),
+    )
+    return DeadlineView(row.id, row.revision, draft)
+
+
+class RemindersRepository(BroadcastRepository):
+    """Deadlines, subscriptions, done marks and snoozes; broadcasts come from the base."""
+
+    async def subscription(self, user_id: int) -> SubscriptionView | None:
+        row = (await self.session.execute(select(_subs).where(_subs.c.user_id == user_id))).first()
+        return None if row is None else SubscriptionView(row.status == "subscribed", row.sector)
+
+    async def set_subscription(
+        self, user_id: int, subscribed: bool, now: datetime, sector: str | None = None
+    ) -> None:
+        status = "subscribed" if subscribed else "unsubscribed"
+        values: dict[str, Any] = {"status": status, "changed_at": now}
+        if sector is not None:
+            values["sector"] = sector
+        stmt = insert_for(self.dialect, _subs).values(user_id=user_id, **values)
+        await self.session.execute(
+            stmt.on_conflict_do_update(index_elements=[_subs.c.user_id], set_=values)
+        )
+        old, new = ("muted", "pending") if subscribed else ("pending", "muted")
+        await self.session.execute(
+            update(_outbox)
+            .where(
+                _outbox.c.user_id == user_id,
+                _outbox.c.kind.in_(("reminder", "broadcast")),
+                _outbox.c.status == old,
+            )
+            .values(status=new)
+        )
+
+    async def upcoming_for_user(
+        self, user_id: int, today: date, limit: int = 10
+    ) -> list[DeadlineView]:
+        """What concerns this user (whether or not they subscribed), minus what they finished."""
+        kind, value = _deadlines.c.audience_kind, _deadlines.c.audience_value
+        sector = select(_subs.c.sector).where(_subs.c.user_id == user_id).scalar_subquery()
+        held = select(_holders.c.submission_ref).where(_holders.c.user_id == user_id)
+        finished = exists().where(
+            _done.c.deadline_id == _deadlines.c.id, _done.c.user_id == user_id
+        )
+        rows = await self.session.execute(
+            select(_deadlines)
+            .where(
+                _deadlines.c.deleted_at.is_(None),
+                _deadlines.c.due_on >= today,
+                or_(
+                    kind == "all",
+                    and_(kind == "sector", value == sector),
+                    and_(kind == "submission", value.in_(held)),
+                    and_(kind == "user", value == str(user_id)),
+                ),
+                ~finished,
+            )
+            .order_by(_deadlines.c.due_on, _deadlines.c.id)
+            .limit(limit)
+        )
+        return [view_of(row) for row in rows]
+
+    async def add_deadline(
+        self, draft: DeadlineDraft, created_by: int | None, now: datetime
+    ) -> int:
+        stmt = (
+            _deadlines.insert()
+            .values(
+                **draft_values(draft),
+                created_by=created_by,
+                revision=1,
+                materialized_revision=0,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(_deadlines.c.id)
+        )
+        return (await self.session.execute(stmt)).scalar_one()
+
+    async def update_deadline(self, deadline_id: int, draft: DeadlineDraft, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(_deadlines)
+            .where(_deadlines.c.id == deadline_id, _deadlines.c.deleted_at.is_(None))
+            .values(**draft_values(draft), revision=_deadlines.c.revision + 1, updated_at=now)
+            .returning(_deadlines.c.id)
+        )
+        if result.first() is None:
+            return False
+        await self._cancel_rows(deadline_id)
+        return True
+
+    async def delete_deadline(self, deadline_id: int, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(_deadlines)
+            .where(_deadlines.c.id == deadline_id, _deadlines.c.deleted_at.is_(None))
+            .values(deleted_at=now, updated_at=now)
+            .returning(_deadlines.c.id)
+        )
+        if result.first() is None:
+            return False
+        await self._cancel_rows(deadline_id)
+        return True
+
+    async def _cancel_rows(self, deadline_id: int, user_id: int | None = None) -> None:
+        stmt = update(_outbox).where(
+            _outbox.c.dedupe_key.startswith(reminder_key_prefix(deadline_id), autoescape=True),
+            _outbox.c.status.in_(_LIVE),
+        )
+        if user_id is not None:
+            stmt = stmt.where(_outbox.c.user_id == user_id)
+        await self.session.execute(stmt.values(status="cancelled"))
+
+    async def get_deadline(self, deadline_id: int) -> DeadlineView | None:
+        row = (
+            await self.session.execute(
+                select(_deadlines).where(
+                    _deadlines.c.id == deadline_id, _deadlines.c.deleted_at.is_(None)
+                )
+            )
+        ).first()
+        return None if row is None else view_of(row)
+
+    async def list_deadlines(
+        self, kind: str, from_day: date, limit: int = 30
+    ) -> list[DeadlineView]:
+        rows = await self.session.execute(
+            select(_deadlines)
+            .where(
+                _deadlines.c.kind == kind,
+                _deadlines.c.deleted_at.is_(None),
+                _deadlines.c.due_on >= from_day,
+            )
+            .order_by(_deadlines.c.due_on, _deadlines.c.id)
+            .limit(limit)
+        )
+        return [view_of(row) for row in rows]
+
+    async def mark_done(self, deadline_id: int, user_id: int, now: datetime) -> bool:
+        if await self.get_deadline(deadline_id) is None:
+            return False
+        stmt = insert_for(self.dialect, _done).values(
+            deadline_id=deadline_id, user_id=user_id, done_at=now
+        )
+        await self.session.execute(stmt.on_conflict_do_nothing())
+        await self._cancel_rows(deadline_id, user_id)
+        return True
+
+    async def snooze(
+        self,
+        deadline_id: int,
+        user_id: int,
+        *,
+        target: Target,
+        reply: Reply,
+        due_at: datetime,
+        expires_at: datetime,
+        now: datetime,
+    ) -> bool:
+        view = await self.get_deadline(deadline_id)
+        if view is None or due_at >= expires_at:
+            return False
+        key = f"rem:{deadline_id}:{view.revision}:{user_id}:z{due_at:%Y%m%d%H%M}"
+        stmt = insert_for(self.dialect, _outbox).values(
+            dedupe_key=key,
+            kind="reminder",
+            channel=target.channel,
+            chat_id=target.chat_id,
+            user_id=user_id,
+            payload=reply.to_dict() | {"expires_at": expires_at.isoformat()},
+            due_at=due_at,
+            status="pending",
+            attempts=0,
+            created_at=now,
+        )
+        await self.session.execute(stmt.on_conflict_do_nothing())
+        return True
+
+    async def add_submission_milestones(
+        self, submission_ref: str, user_id: int, drafts: list[DeadlineDraft], now: datetime
+    ) -> list[int]:
+        holder = insert_for(self.dialect, _holders).values(
+            submission_ref=submission_ref, user_id=user_id
+        )
+        await self.session.execute(holder.on_conflict_do_nothing())
+        return [await self.add_deadline(draft, user_id, now) for draft in drafts]
+
+    async def find_user(self, channel: str, external_id: str) -> int | None:
+        return (
+            await self.session.execute(
+                select(_users.c.id).where(
+                    _users.c.channel == channel, _users.c.external_id == external_id
+                )
+            )
+        ).scalar()

@@ -1,0 +1,198 @@
+"""The reminder jobs the scheduler ticks: materialize occurrences into the outbox, dispatch.
+
+Every occurrence (deadline × recipient × offset) is an outbox row with the unique key
+`rem:<deadline>:<revision>:<user>:<offset>`, so materializing twice, or from two instances,
+inserts nothing new. New and edited deadlines (revision > materialized_revision) and
+subscribers who changed (materialized_at < changed_at) are caught up on each tick.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TextIO
+
+from sqlalchemy import select, update
+
+from bot.channels.base import Sender
+from bot.config import Settings
+from bot.db import audience as audiences
+from bot.db.engine import Database
+from bot.db.models import OutboxMessage
+from bot.db.models_reminders import Deadline, Subscription
+from bot.db.reminders import view_of
+from bot.db.upsert import insert_for
+from bot.outbox import DispatchReport, OutboxDispatcher
+from handlers.deadlines import DeadlineView, plan_occurrences, reminder_reply
+from handlers.messages import Reply
+from handlers.ports import Clock
+from knowledge import KnowledgeBase
+
+_deadlines = Deadline.__table__
+_subs = Subscription.__table__
+_outbox = OutboxMessage.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A periodic async job for the scheduler's Ticker (bot/scheduler.py)."""
+
+    name: str
+    every: timedelta
+    run: Callable[[], Awaitable[Any]]
+
+
+class ReminderJobs:
+    def __init__(
+        self,
+        db: Database,
+        kb: KnowledgeBase,
+        settings: Settings,
+        clock: Clock,
+        senders: Mapping[str, Sender],
+        **dispatcher_options: Any,
+    ) -> None:
+        self.db, self.kb, self.clock = db, kb, clock
+        self.tz, self.quiet = settings.tz, settings.quiet_hours
+        self.dispatcher = OutboxDispatcher(
+            db, senders, clock, quiet_hours=self.quiet, tz=self.tz, **dispatcher_options
+        )
+
+    async def materialize_due(self, now: datetime | None = None) -> int:
+        """Queue the occurrences not yet in the outbox; the number of rows added."""
+        now = now or self.clock.now()
+        since = now.astimezone(self.tz).date() - timedelta(days=1)
+        active = (_deadlines.c.deleted_at.is_(None), _deadlines.c.due_on >= since)
+        async with self.db.transaction() as session:
+            stale = (
+                await session.execute(
+                    select(_deadlines).where(
+                        *active, _deadlines.c.materialized_revision < _deadlines.c.revision
+                    )
+                )
+            ).all()
+        added = 0
+        for row in stale:
+            view = view_of(row)
+            async with self.db.transaction() as session:
+                people = await session.execute(
+                    audiences.recipients(view.draft.audience, deadline_id=view.id)
+                )
+                added += await self._queue(session, view, people.all(), now)
+                await session.execute(
+                    update(_deadlines)
+                    .where(_deadlines.c.id == row.id, _deadlines.c.revision == row.revision)
+                    .values(materialized_revision=row.revision)
+                )
+        return added + await self._catch_up_subscribers(now, active)
+
+    async def _catch_up_subscribers(self, now: datetime, active: tuple[Any, ...]) -> int:
+        async with self.db.transaction() as session:
+            changed = (
+                await session.execute(
+                    select(_subs.c.user_id, _subs.c.changed_at).where(
+                        _subs.c.status == "subscribed",
+                        (_subs.c.materialized_at.is_(None))
+                        | (_subs.c.materialized_at < _subs.c.changed_at),
+                    )
+                )
+            ).all()
+            found = await session.execute(select(_deadlines).where(*active))
+            deadlines = [view_of(r) for r in found]
+        added = 0
+        for sub in changed:
+            async with self.db.transaction() as session:
+                for view in deadlines:
+                    query = audiences.includes_user(view.draft.audience, sub.user_id, view.id)
+                    people = (await session.execute(query)).all()
+                    added += await self._queue(session, view, people, now)
+                await session.execute(
+                    update(_subs)
+                    .where(_subs.c.user_id == sub.user_id, _subs.c.changed_at == sub.changed_at)
+                    .values(materialized_at=now)
+                )
+        return added
+
+    async def _queue(
+        self, session: Any, view: DeadlineView, people: list[Any], now: datetime
+    ) -> int:
+        if not people:
+            return 0
+        draft = view.draft
+        rows = []
+        plan = plan_occurrences(draft.due_on, draft.due_time, draft.offsets, self.tz, self.quiet)
+        for occ in plan:
+            if occ.expires_at <= now:
+                continue
+            reply = reminder_reply(self.kb.ui, view, occ.due_at.astimezone(self.tz).date())
+            payload = reply.to_dict() | {"expires_at": occ.expires_at.isoformat()}
+            rows += [
+                {
+                    "dedupe_key": f"rem:{view.id}:{view.revision}:{p.user_id}:{occ.offset}",
+                    "kind": "reminder",
+                    "channel": p.channel,
+                    "chat_id": p.external_id,
+                    "user_id": p.user_id,
+                    "payload": payload,
+                    "due_at": occ.due_at,
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": now,
+                }
+                for p in people
+            ]
+        if not rows:
+            return 0
+        stmt = insert_for(session.bind.dialect.name, _outbox).on_conflict_do_nothing()
+        result = await session.execute(stmt.returning(_outbox.c.id), rows)
+        return len(result.all())
+
+    async def dispatch(self, now: datetime | None = None) -> DispatchReport:
+        return await self.dispatcher.dispatch_once(now)
+
+    async def drain(self, budget: timedelta = timedelta(seconds=25)) -> int:
+        """Dispatch passes until nothing is left to send now, or the time budget is spent."""
+        deadline, sent = time.monotonic() + budget.total_seconds(), 0
+        while time.monotonic() < deadline:
+            report = await self.dispatcher.dispatch_once()
+            sent += len(report.sent)
+            if not (report.sent or report.retried or report.expired or report.held):
+                break
+        return sent
+
+    async def tick(self, now: datetime | None = None) -> tuple[int, DispatchReport]:
+        """One full pass as `reminders dispatch` runs it: materialize, then dispatch."""
+        now = now or self.clock.now()
+        return await self.materialize_due(now), await self.dispatch(now)
+
+    def jobs(self) -> list[Job]:
+        """What the Ticker should run: catch-up of occurrences, and dispatch (SPEC §1)."""
+        return [
+            Job("reminders.materialize", timedelta(minutes=1), self.materialize_due),
+            Job("reminders.dispatch", timedelta(seconds=30), self.drain),
+        ]
+
+
+def register_reminder_jobs(ticker: Any, jobs: ReminderJobs) -> None:
+    """Add the jobs to bot.scheduler.Ticker (`add(name, job, seconds)`).
+
+    Register one ReminderJobs per process and no other OutboxDispatcher beside it: each
+    dispatcher paces its own sends, so two in one process would double the Telegram rate.
+    """
+    for job in jobs.jobs():
+        ticker.add(job.name, job.run, job.every.total_seconds())
+
+
+class PrintSender:
+    """In-process delivery for console users: `reminders dispatch` prints their pushes."""
+
+    channel = "console"
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        buttons = "".join(f"\n  [{b.label}] ({b.payload})" for b in reply.buttons)
+        self.out.write(f"→ console:{chat_id}\n{reply.text}{buttons}\n\n")
