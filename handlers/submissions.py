@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from handlers.capability import Capability, CommandHandler, StaleButton, officer_only
 from handlers.context import Context
+from handlers.deadlines import submission_milestones
 from handlers.intake_draft import officer_buttons, officer_summary
 from handlers.intake_view import summary_reply
 from handlers.menu import main_menu, menu_button
@@ -47,6 +49,26 @@ async def notify_owner(ctx: Context, record: SubmissionRecord, reply: Reply, wha
         due_at=ctx.now,
         kind="intake",
         user_id=record.user_id,
+    )
+
+
+async def _plan_milestones(ctx: Context, record: SubmissionRecord) -> None:
+    """Remind the owner of the project's planned milestones (start, monthly reports, end,
+    settlement) once an officer has taken the dossier; they follow the dates the owner gave."""
+    start, end = record.answers.get("start_date"), record.answers.get("end_date")
+    if not (isinstance(start, str) and isinstance(end, str)):
+        return
+    try:
+        drafts = submission_milestones(
+            ctx.kb.ui,
+            f"HS-{record.id}",
+            start=date.fromisoformat(start),
+            end=date.fromisoformat(end),
+        )
+    except ValueError:
+        return
+    await ctx.store.reminders.add_submission_milestones(
+        f"HS-{record.id}", record.user_id, drafts, ctx.now
     )
 
 
@@ -140,6 +162,7 @@ class SubmissionsCapability(Capability):
         await ctx.store.submissions.set_status(record.id, "acknowledged", actor=self._actor(ctx))
         text = ctx.text("sub.owner_ack", id=record.id, establishment=record.establishment)
         await notify_owner(ctx, record, Reply(text, (menu_button(ctx),)), "acknowledged")
+        await _plan_milestones(ctx, record)
         return [Reply(ctx.text("sub.officer_ack_done", id=record.id))]
 
     async def on_text(self, ctx: Context, text: str) -> list[Reply]:

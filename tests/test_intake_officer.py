@@ -222,3 +222,17 @@ async def test_officer_list_shows_newest_first(app, chat):
     await officer.say("/dshoso")
     assert officer.text.index("#2 —") < officer.text.index("#1 —")
     assert officer.payloads[:2] == ["sub:open:2", "sub:open:1"]
+
+
+async def test_acknowledged_project_gets_milestone_reminders(app, chat):
+    """01/03/2027 → end of quý 3/2027: start, monthly reports, end and the 22/01 settlement."""
+    await full_intake(chat)
+    await deliver(app)
+    officer = Chat(app.dispatcher, user="officer")
+    await officer.press("sub:ack:1")
+    await chat.press("menu:rem")
+    await chat.press_label("sắp tới")
+    text = chat.text
+    assert "01/03/2027" in text
+    assert "30/09/2027" in text
+    assert "22/01/2028" in text
