@@ -163,3 +163,9 @@ def test_ask_cli_province_and_plain(subprocess_env: dict[str, str]) -> None:
     assert done.returncode == 0, done.stderr
     assert "Tại Quảng Ninh" in done.stdout
     assert not done.stdout.lstrip().startswith("{")
+
+
+async def test_greetings_are_answered_as_greetings_not_topics(chat):
+    for text in ("xin chào", "alo", "cam on nhe"):
+        await chat.say(text)
+        assert chat.text.startswith("Dạ, em chào anh/chị")
