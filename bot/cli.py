@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,14 +54,6 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    if args.command == "ask":
-        # `ask` needs only BOT_PROVINCE; skipping pydantic-settings (≈1 s to import on a small
-        # VM) keeps its cold start under the 1.5 s goal (bench/answer_latency.py).
-        try:
-            return _ask(province_setting(), args.question, args.json)
-        except KnowledgeError as exc:
-            print(f"Lỗi dữ liệu tri thức: {exc}", file=sys.stderr)
-            return 1
     from bot.config import ConfigError, load_settings
 
     try:
@@ -82,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "chat":
         return asyncio.run(_chat(settings, args.user, args.json))
+    if args.command == "ask":
+        return _ask(settings, args.question, args.json)
     if args.command == "db":
         return asyncio.run(_db_upgrade(settings))
     if args.command == "kb":
@@ -119,25 +112,39 @@ def ask_one(kb: KnowledgeBase, question: str) -> dict[str, object]:
     return kb.answer(question).to_json()
 
 
-def province_setting(env_file: Path = Path(".env")) -> str | None:
-    """BOT_PROVINCE as Settings reads it: the environment first, then the `.env` file."""
-    value = os.environ.get("BOT_PROVINCE")
-    if value is None and env_file.is_file():
-        for line in env_file.read_text(encoding="utf-8").splitlines():
-            key, sep, raw = line.strip().partition("=")
-            if sep and key.strip() == "BOT_PROVINCE":
-                value = raw.split(" #", 1)[0].strip().strip("\"'")
-    return value or None
-
-
-def _ask(province: str | None, question: str, json_mode: bool) -> int:
-    kb = load_knowledge(province=province)
+def _ask(settings: Settings, question: str, json_mode: bool) -> int:
+    _create_empty_database(settings.database_url)
+    kb = load_knowledge(province=settings.province)
     questions = sys.stdin.read().splitlines() if question == "-" else [question]
     for q in questions:
         result = ask_one(kb, q)
         print(json.dumps(result, ensure_ascii=False) if json_mode else result["answer"])
         sys.stdout.flush()
     return 0
+
+
+def _create_empty_database(url: str) -> None:
+    """`ask` reads no table, so it only creates the schema of a database that has none yet;
+    a full Alembic run on every question would cost half the 1.5 s cold-start budget."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database)
+        if path.exists() and path.stat().st_size > 0:
+            return
+    asyncio.run(_db_upgrade_quietly(url))
+
+
+async def _db_upgrade_quietly(url: str) -> None:
+    from bot.db.engine import Database
+    from bot.db.migrate import upgrade
+
+    db = Database(url)
+    try:
+        await upgrade(db)
+    finally:
+        await db.dispose()
 
 
 async def _db_upgrade(settings: Settings) -> int:

@@ -31,3 +31,20 @@ def test_db_upgrade_command_is_idempotent(subprocess_env, tmp_path):
             check=True,
         )
         assert "cập nhật" in done.stdout
+
+
+def test_ask_creates_the_schema_of_an_empty_database(subprocess_env, tmp_path):
+    import subprocess
+    import sys
+
+    target = tmp_path / "fresh" / "ask.db"
+    env = dict(subprocess_env, BOT_DATABASE_URL=f"sqlite+aiosqlite:///{target}")
+    subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json", "hỗ trợ máy móc"], capture_output=True,
+        env=env, timeout=60, check=True,
+    )
+    import sqlite3
+
+    with sqlite3.connect(target) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert {"users", "conversation_states", "alembic_version"} <= tables
