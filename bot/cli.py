@@ -72,6 +72,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_db_upgrade(settings))
     if args.command == "kb":
         return _kb_check(settings)
+    if args.command == "run":
+        return _serve(settings)
     print(f"Dạ, lệnh '{args.command}' đang được hoàn thiện.", file=sys.stderr)
     return 2
 
@@ -92,6 +94,17 @@ async def _chat(settings: Settings, user: str, json_mode: bool) -> int:
     finally:
         await app.close()
     return 0
+
+
+def _serve(settings: Settings) -> int:
+    from bot.service import run
+
+    logging.getLogger().setLevel(logging.INFO)
+    try:
+        return asyncio.run(run(settings))
+    except ConfigError as exc:
+        print(f"Lỗi cấu hình: {exc}", file=sys.stderr)
+        return 2
 
 
 async def _ask(settings: Settings, question: str, json_mode: bool) -> int:

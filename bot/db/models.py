@@ -78,3 +78,7 @@ class OutboxMessage(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# Channel and capability tables live in their own modules; importing them completes the metadata.
+from bot.db import models_telegram  # noqa: E402, F401

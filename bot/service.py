@@ -1,0 +1,130 @@
+"""`run`: every configured channel, the HTTP server and the ticker, until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from bot.app import App, build_app
+from bot.channels.base import Sender
+from bot.channels.telegram import TelegramChannel, TelegramConfig
+from bot.channels.telegram_limits import Limits
+from bot.config import ConfigError, Settings
+from bot.http_server import build_web_app
+from bot.metrics import Metrics
+from bot.outbox import OutboxDispatcher
+from bot.scheduler import Ticker
+
+log = logging.getLogger(__name__)
+
+OUTBOX_SECONDS = 5.0
+
+
+def telegram_config(settings: Settings, limits: Limits | None = None) -> TelegramConfig | None:
+    """The Telegram channel's settings, or None when no token is configured."""
+    if settings.telegram_token is None:
+        return None
+    webhook_url = secret = None
+    if settings.public_url:
+        if settings.telegram_webhook_secret is None:
+            raise ConfigError("BOT_TELEGRAM_WEBHOOK_SECRET is required when BOT_PUBLIC_URL is set")
+        secret = settings.telegram_webhook_secret.get_secret_value()
+        webhook_url = f"{settings.public_url.rstrip('/')}/webhooks/telegram"
+    officer = settings.officer_chat
+    return TelegramConfig(
+        token=settings.telegram_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        officer_chat_id=officer.chat_id if officer and officer.channel == "telegram" else None,
+        webhook_url=webhook_url,
+        webhook_secret=secret,
+        limits=limits or Limits(),
+    )
+
+
+@dataclass
+class Service:
+    app: App
+    metrics: Metrics
+    ticker: Ticker
+    telegram: TelegramChannel | None = None
+    extra_routes: list[web.RouteDef] = field(default_factory=list)
+    senders: dict[str, Sender] = field(default_factory=dict)
+    outbox_seconds: float = OUTBOX_SECONDS
+    port: int | None = None
+    _runner: web.AppRunner | None = None
+
+    @property
+    def outbox(self) -> OutboxDispatcher:
+        return OutboxDispatcher(self.app.db, self.senders, self.app.clock)
+
+    async def start(self, host: str, port: int) -> None:
+        self.ticker.add("outbox", self.outbox.dispatch_once, self.outbox_seconds)
+        telegram = self.telegram
+        mode = "off" if telegram is None else ("webhook" if telegram.webhook_mode else "polling")
+        web_app = build_web_app(
+            self.app,
+            self.ticker,
+            metrics=self.metrics,
+            telegram_feed=telegram.feed if telegram and telegram.webhook_mode else None,
+            telegram_mode=mode,
+            extra_routes=self.extra_routes,
+        )
+        # The server comes first: in webhook mode Telegram starts posting once registered.
+        self._runner = web.AppRunner(web_app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        if telegram is not None:
+            await telegram.start()
+        self.ticker.start()
+        log.info("service started on port %s (telegram: %s)", self.port, mode)
+
+    async def stop(self) -> None:
+        self.ticker.shutdown()
+        try:
+            if self.telegram is not None:
+                await self.telegram.stop()
+        finally:
+            if self._runner is not None:
+                await self._runner.cleanup()
+            await self.app.close()
+
+
+def build_service(settings: Settings, app: App, *, limits: Limits | None = None) -> Service:
+    metrics = Metrics()
+    app.dispatcher.on_events = metrics.observe_events
+    service = Service(app=app, metrics=metrics, ticker=Ticker())
+    config = telegram_config(settings, limits)
+    if config is not None:
+        service.telegram = TelegramChannel(
+            config,
+            handle=app.dispatcher.handle,
+            db=app.db,
+            ui=app.kb.ui,
+            metrics=metrics,
+            clock=app.clock,
+        )
+        service.senders["telegram"] = service.telegram.sender
+    return service
+
+
+async def run(settings: Settings) -> int:
+    telegram_config(settings)  # a configuration error stops us before anything starts
+    app = await build_app(settings)
+    service = build_service(settings, app)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await service.start(settings.http_host, settings.http_port)
+        print(f"Dạ, dịch vụ đang chạy ở cổng {service.port}.", flush=True)
+        await stop.wait()
+    finally:
+        await service.stop()
+    return 0
