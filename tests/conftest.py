@@ -25,6 +25,9 @@ from bot.db.migrate import upgrade
 from bot.db.models import Base
 from tests.transcript import Chat
 
+# Fixtures of the Telegram tests (fake Bot API, the service pointed at it).
+pytest_plugins = ["tests.telegram_harness"]
+
 PG_URL = os.environ.get("BOT_TEST_DATABASE_URL", "")
 # Saturday 21/11/2026 10:00 in Hà Nội: inside working hours, outside the quiet window.
 START = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)

@@ -31,6 +31,7 @@ class Limits:
     """Telegram's documented limits (Bot FAQ), with a small burst per chat."""
 
     overall_per_second: float = 30.0
+    overall_burst: int = 30
     private_per_second: float = 1.0
     private_burst: int = 3
     group_per_minute: float = 20.0
@@ -89,7 +90,7 @@ class TelegramLimiter(BaseRateLimiter[dict[str, Any]]):
         on_retry_after: Callable[[str | None, float], None] | None = None,
     ) -> None:
         self.limits = limits or Limits()
-        self._overall = _Pace(self.limits.overall_per_second, 1)
+        self._overall = _Pace(self.limits.overall_per_second, self.limits.overall_burst)
         self._chats: dict[str, _Pace] = {}
         self._on_retry_after = on_retry_after
 
