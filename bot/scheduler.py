@@ -6,6 +6,7 @@ the next one, so jobs coalesce and never overlap.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -26,17 +27,23 @@ class Ticker:
         self._heartbeat_seconds = heartbeat_seconds
         self._last_beat: float | None = None
         self.failures: dict[str, int] = {}
+        self._running: set[asyncio.Task[Any]] = set()
         self.add("heartbeat", self._beat, heartbeat_seconds)
 
     def add(self, name: str, job: Job, seconds: float) -> None:
         """Run `job` every `seconds`; a failure is logged and counted, the ticker goes on."""
 
         async def run() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
             try:
                 await job()
             except Exception:
                 self.failures[name] = self.failures.get(name, 0) + 1
                 log.exception("scheduled job %s failed", name)
+            finally:
+                self._running.discard(task)  # type: ignore[arg-type]
 
         self._scheduler.add_job(
             run,
@@ -57,8 +64,20 @@ class Ticker:
         self._scheduler.start()
 
     def shutdown(self) -> None:
+        """Stop ticking; jobs already running go on (see `stop`)."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Stop ticking and let running jobs finish (an outbox pass mid-send), then cancel."""
+        self.shutdown()
+        if not self._running:
+            return
+        _, pending = await asyncio.wait(set(self._running), timeout=grace_seconds)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
 
     @property
     def alive(self) -> bool:

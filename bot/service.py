@@ -85,7 +85,7 @@ class Service:
         log.info("service started on port %s (telegram: %s)", self.port, mode)
 
     async def stop(self) -> None:
-        self.ticker.shutdown()
+        await self.ticker.stop()
         try:
             if self.telegram is not None:
                 await self.telegram.stop()
