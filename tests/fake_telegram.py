@@ -64,8 +64,10 @@ class Failure:
 
 
 class FakeTelegram:
-    def __init__(self, token: str = "123:TEST") -> None:
+    def __init__(self, token: str = "123:TEST", *, record: bool = True) -> None:
         self.token = token
+        # Benchmarks turn recording off: `on_call` still sees every call.
+        self.record = record
         self.calls: list[Call] = []
         self.failures: list[Failure] = []
         self.messages: dict[tuple[str, int], dict[str, Any]] = {}
@@ -210,7 +212,8 @@ class FakeTelegram:
         params = await self._params(request)
         call = Call(method, params)
         if method != "getUpdates":
-            self.calls.append(call)
+            if self.record:
+                self.calls.append(call)
             self._changed.set()
             if self.on_call is not None:
                 self.on_call(call)
@@ -248,7 +251,8 @@ class FakeTelegram:
             "from": BOT_USER,
             **{k: v for k, v in content.items() if v is not None},
         }
-        self.messages[(str(chat_id), message["message_id"])] = message
+        if self.record:
+            self.messages[(str(chat_id), message["message_id"])] = message
         return message
 
     async def _api_getMe(self, params: dict[str, Any]) -> Any:
@@ -271,6 +275,14 @@ class FakeTelegram:
         else:
             doc = {"file_id": document, "file_unique_id": "u"}
         return self._sent(params["chat_id"], document=doc)
+
+    async def _api_sendPhoto(self, params: dict[str, Any]) -> Any:
+        size = {"file_id": params["photo"], "file_unique_id": "u", "width": 1, "height": 1}
+        return self._sent(params["chat_id"], photo=[size])
+
+    async def _api_sendVoice(self, params: dict[str, Any]) -> Any:
+        voice = {"file_id": params["voice"], "file_unique_id": "u", "duration": 1}
+        return self._sent(params["chat_id"], voice=voice)
 
     async def _edit(self, params: dict[str, Any], **changes: Any) -> Any:
         key = (str(params.get("chat_id")), int(params.get("message_id", 0)))

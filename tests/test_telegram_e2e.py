@@ -139,3 +139,31 @@ async def test_429_pauses_only_that_chat(service, fake):
     _, retried = await fake.wait_for("sendMessage", OWNER, count=2, within=5)
     assert retried.at - refused.at >= 1.0, "retry_after is honoured for that chat"
     assert 'bot_rate_limited_total{channel="telegram"} 1.0' in service.metrics.render().decode()
+
+
+async def test_blocking_the_bot_marks_the_user_unreachable(service, fake):
+    fake.push(fake.text_update(OWNER, "/start"))
+    await fake.wait_for("sendMessage", OWNER)
+    member = {"user": fake.user(OWNER), "status": "member"}
+    fake.push(
+        {
+            "my_chat_member": {
+                "chat": fake.chat(OWNER),
+                "from": fake.user(OWNER),
+                "date": 1,
+                "old_chat_member": member,
+                "new_chat_member": {"user": fake.user(OWNER), "status": "kicked", "until_date": 0},
+            }
+        }
+    )
+    for _ in range(100):
+        async with service.app.db.transaction() as session:
+            marked = (
+                await session.execute(
+                    select(User.unreachable_at).where(User.external_id == str(OWNER))
+                )
+            ).scalar_one()
+        if marked is not None:
+            break
+        await asyncio.sleep(0.02)
+    assert marked is not None

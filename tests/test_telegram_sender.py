@@ -52,6 +52,16 @@ async def test_documents_sent_with_send_document(service, fake, tmp_path):
     )
     await service.telegram.sender.send(CHAT, reply)
     uploaded, by_id = fake.made("sendDocument", CHAT)
+    forwarded = Reply(
+        "Dạ, ảnh và ghi âm hồ sơ:",
+        documents=(
+            Document("telegram-file:PHOTO1", "giay_phep.jpg"),
+            Document("telegram-file:VOICE1", "ghi_am.ogg"),
+        ),
+    )
+    await service.telegram.sender.send("-100500", forwarded)
+    assert fake.made("sendPhoto", "-100500")[0].params["photo"] == "PHOTO1"
+    assert fake.made("sendVoice", "-100500")[0].params["voice"] == "VOICE1"
     assert uploaded.params["document"] == {"filename": "De_an_nhap.docx", "size": 502}
     assert by_id.params["document"] == "AgADBAAD"
     actions = [c.params["action"] for c in fake.made("sendChatAction", CHAT)]

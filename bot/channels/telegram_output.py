@@ -38,6 +38,8 @@ FILE_PREFIX = "telegram-file:"
 # Short labels share a row (up to this many characters and buttons), long ones get their own.
 _ROW_CHARS = 24
 _ROW_BUTTONS = 3
+_PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
+_VOICE_SUFFIXES = frozenset({".ogg", ".oga", ".opus"})
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
@@ -150,16 +152,26 @@ class TelegramOutput:
     ) -> None:
         await self.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
         if document.path.startswith(FILE_PREFIX):
-            content: str | bytes = document.path.removeprefix(FILE_PREFIX)
-        else:
-            try:
-                content = await asyncio.to_thread(Path(document.path).read_bytes)
-            except OSError:
-                log.exception("document to send is missing")
-                await self.bot.send_message(
-                    chat_id, self.ui.text("telegram.document_missing"), rate_limit_args=limits
-                )
-                return
+            # A file a user sent us: Telegram wants a photo's or voice note's id back through
+            # the method of its own type, which the name's extension tells.
+            file_id = document.path.removeprefix(FILE_PREFIX)
+            suffix = Path(document.name).suffix.lower()
+            if suffix in _PHOTO_SUFFIXES:
+                await self.bot.send_photo(chat_id, file_id, rate_limit_args=limits)
+            elif suffix in _VOICE_SUFFIXES:
+                await self.bot.send_voice(chat_id, file_id, rate_limit_args=limits)
+            else:
+                await self.bot.send_document(chat_id, file_id, rate_limit_args=limits)
+            self.metrics.messages_out.labels(CHANNEL).inc()
+            return
+        try:
+            content = await asyncio.to_thread(Path(document.path).read_bytes)
+        except OSError:
+            log.exception("document to send is missing")
+            await self.bot.send_message(
+                chat_id, self.ui.text("telegram.document_missing"), rate_limit_args=limits
+            )
+            return
         await self.bot.send_document(
             chat_id, content, filename=document.name, rate_limit_args=limits
         )
