@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -51,8 +52,11 @@ class Service:
     metrics: Metrics
     ticker: Ticker
     telegram: TelegramChannel | None = None
+    # What other channels (Zalo) add: their webhook routes, outbox senders, start/stop hooks.
     extra_routes: list[web.RouteDef] = field(default_factory=list)
     senders: dict[str, Sender] = field(default_factory=dict)
+    on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     outbox_seconds: float = OUTBOX_SECONDS
     port: int | None = None
     _runner: web.AppRunner | None = None
@@ -81,12 +85,16 @@ class Service:
         self.port = self._runner.addresses[0][1]
         if telegram is not None:
             await telegram.start()
+        for hook in self.on_start:
+            await hook()
         self.ticker.start()
         log.info("service started on port %s (telegram: %s)", self.port, mode)
 
     async def stop(self) -> None:
         await self.ticker.stop()
         try:
+            for hook in self.on_stop:
+                await hook()
             if self.telegram is not None:
                 await self.telegram.stop()
         finally:

@@ -33,8 +33,12 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 COMMANDS = ("start", "menu", "giup", "huy")
-# Updates handled at once across users (PTB's concurrent_updates).
-CONCURRENT_UPDATES = 256
+# Updates handled at once across users (PTB's concurrent_updates). A few times the database
+# pool: more would only wait for a connection (and time out after 30 s) instead of queueing.
+CONCURRENT_UPDATES = 64
+# Above this many messages in hand the bot is slow from load, not from drafting: typing
+# actions would only add requests, so none are sent.
+_TYPING_MAX_IN_FLIGHT = 16
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -87,6 +91,7 @@ class TelegramChannel:
         self.output = TelegramOutput(self.application.bot, self.repo, ui, metrics, clock.now)
         self.sender = TelegramSender(self.output)
         self._chat_locks = KeyedLock()
+        self._in_flight = 0
 
     @property
     def webhook_mode(self) -> bool:
@@ -161,11 +166,13 @@ class TelegramChannel:
             # An unknown long-payload key stays as it is: the core calls it a stale button.
             if payload is not None:
                 message = dataclasses.replace(message, payload=payload)
+        self._in_flight += 1
         typing = asyncio.create_task(self._typing(message.chat_id))
         try:
             replies = await self.handle(message)
         finally:
             typing.cancel()
+            self._in_flight -= 1
         if not replies:
             return  # a re-delivered update
         if query is not None and isinstance(query.message, Message):
@@ -182,7 +189,7 @@ class TelegramChannel:
 
     async def _typing(self, chat_id: str) -> None:
         await asyncio.sleep(self.config.typing_after)
-        while True:
+        while self._in_flight <= _TYPING_MAX_IN_FLIGHT:
             with contextlib.suppress(TelegramError):
                 await self.application.bot.send_chat_action(chat_id, "typing")
             await asyncio.sleep(4.5)  # Telegram shows an action for about 5 seconds
