@@ -93,13 +93,14 @@ class Service:
     async def stop(self) -> None:
         await self.ticker.stop()
         try:
+            # No new webhook deliveries first; then channels answer what they already accepted.
+            if self._runner is not None:
+                await self._runner.cleanup()
             for hook in self.on_stop:
                 await hook()
             if self.telegram is not None:
                 await self.telegram.stop()
         finally:
-            if self._runner is not None:
-                await self._runner.cleanup()
             await self.app.close()
 
 

@@ -23,7 +23,7 @@ from bot.channels.telegram_output import TelegramOutput, TelegramSender
 from bot.channels.telegram_updates import CHANNEL, blocked_by, to_message
 from bot.db.engine import Database
 from bot.db.telegram_repo import TelegramRepository
-from bot.keyed_lock import KeyedLock
+from bot.keyed_queue import KeyedQueue
 from bot.metrics import Metrics
 from handlers.messages import IncomingMessage, Reply
 from handlers.ports import Clock
@@ -33,9 +33,9 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 COMMANDS = ("start", "menu", "giup", "huy")
-# Updates handled at once across users (PTB's concurrent_updates). A few times the database
-# pool: more would only wait for a connection (and time out after 30 s) instead of queueing.
-CONCURRENT_UPDATES = 64
+# Messages handled at once across chats. A few times the database pool: more would only wait
+# for a connection (and time out after 30 s) instead of waiting in their chat's queue.
+CONCURRENT_MESSAGES = 64
 # Above this many messages in hand the bot is slow from load, not from drafting: typing
 # actions would only add requests, so none are sent.
 _TYPING_MAX_IN_FLIGHT = 16
@@ -66,13 +66,8 @@ class TelegramChannel:
         metrics: Metrics,
         clock: Clock,
     ) -> None:
-        self.config, self.handle, self.ui, self.metrics, self.clock = (
-            config,
-            handle,
-            ui,
-            metrics,
-            clock,
-        )
+        self.config, self.handle, self.clock = config, handle, clock
+        self.ui, self.metrics = ui, metrics
         self.repo = TelegramRepository(db)
         self.limiter = TelegramLimiter(config.limits, on_retry_after=self._on_retry_after)
         builder = (
@@ -80,7 +75,8 @@ class TelegramChannel:
             .token(config.token)
             .base_url(config.base_url)
             .rate_limiter(self.limiter)
-            .concurrent_updates(CONCURRENT_UPDATES)
+            # Our callback only queues the update (see KeyedQueue); handling happens there.
+            .concurrent_updates(True)
             .job_queue(None)
         )
         if config.webhook_url is not None:
@@ -90,8 +86,9 @@ class TelegramChannel:
         self.application.add_error_handler(self._on_error)
         self.output = TelegramOutput(self.application.bot, self.repo, ui, metrics, clock.now)
         self.sender = TelegramSender(self.output)
-        self._chat_locks = KeyedLock()
-        self._in_flight = 0
+        self._chats: KeyedQueue[tuple[Update, IncomingMessage]] = KeyedQueue(
+            self._process_item, concurrency=CONCURRENT_MESSAGES
+        )
 
     @property
     def webhook_mode(self) -> bool:
@@ -124,6 +121,7 @@ class TelegramChannel:
             await app.updater.stop()
         if app.running:
             await app.stop()
+        await self._chats.join()  # messages already accepted are answered before we stop
         await app.shutdown()
 
     async def feed(self, data: dict[str, Any]) -> None:
@@ -153,8 +151,10 @@ class TelegramChannel:
         if message is None:
             return
         # One chat at a time, handling and sending, so its replies keep their order.
-        async with self._chat_locks.hold(message.chat_id):
-            await self._process(update, message)
+        self._chats.submit(message.chat_id, (update, message))
+
+    async def _process_item(self, item: tuple[Update, IncomingMessage]) -> None:
+        await self._process(*item)
 
     async def _process(self, update: Update, message: IncomingMessage) -> None:
         query = update.callback_query
@@ -166,13 +166,11 @@ class TelegramChannel:
             # An unknown long-payload key stays as it is: the core calls it a stale button.
             if payload is not None:
                 message = dataclasses.replace(message, payload=payload)
-        self._in_flight += 1
         typing = asyncio.create_task(self._typing(message.chat_id))
         try:
             replies = await self.handle(message)
         finally:
             typing.cancel()
-            self._in_flight -= 1
         if not replies:
             return  # a re-delivered update
         if query is not None and isinstance(query.message, Message):
@@ -189,7 +187,7 @@ class TelegramChannel:
 
     async def _typing(self, chat_id: str) -> None:
         await asyncio.sleep(self.config.typing_after)
-        while self._in_flight <= _TYPING_MAX_IN_FLIGHT:
+        while self._chats.in_flight <= _TYPING_MAX_IN_FLIGHT:
             with contextlib.suppress(TelegramError):
                 await self.application.bot.send_chat_action(chat_id, "typing")
             await asyncio.sleep(4.5)  # Telegram shows an action for about 5 seconds
