@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
+from telegram.error import TelegramError
 
 from bot.app import App, build_app
 from bot.channels.base import Sender
@@ -131,7 +133,14 @@ async def run(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await service.start(settings.http_host, settings.http_port)
+        try:
+            await service.start(settings.http_host, settings.http_port)
+        except TelegramError as exc:
+            print(f"Lỗi kết nối Telegram (kiểm tra BOT_TELEGRAM_TOKEN): {exc}", file=sys.stderr)
+            return 1
+        except OSError as exc:
+            print(f"Không mở được cổng {settings.http_port}: {exc}", file=sys.stderr)
+            return 1
         print(f"Dạ, dịch vụ đang chạy ở cổng {service.port}.", flush=True)
         await stop.wait()
     finally:

@@ -111,6 +111,27 @@ async def test_webhook_mode_needs_a_secret(subprocess_env):
     assert "BOT_TELEGRAM_WEBHOOK_SECRET" in err.decode()
 
 
+async def test_wrong_token_is_a_clear_error(subprocess_env, fake):
+    env = subprocess_env | {
+        "BOT_HTTP_HOST": "127.0.0.1",
+        "BOT_HTTP_PORT": str(_free_port()),
+        "BOT_TELEGRAM_TOKEN": "999:WRONG",
+        "BOT_TELEGRAM_BASE_URL": fake.base_url,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 1
+    assert "BOT_TELEGRAM_TOKEN" in err.decode()
+
+
 async def test_healthz_503_when_database_unreachable(app):
     down = dataclasses.replace(app, db=Database("postgresql+asyncpg://u@127.0.0.1:1/none"))
     ticker = Ticker()
