@@ -8,9 +8,8 @@ to the 30 msg/s ceiling (the baseline of the same run).
 
     python bench/broadcast.py [--recipients 3000] [--claim-timeout 15]
 
-The worker uses bot.channels.telegram.TelegramSender when it exists and is built from a
-telegram.Bot, otherwise a minimal sender on telegram.Bot (same error mapping: RetryAfter →
-RateLimited, Forbidden → Unreachable), both with base_url at the fake. The outbox paces
+The worker sends through the service's TelegramSender (bot/channels/telegram_output.py) on a
+telegram.Bot whose base_url is the fake. The outbox paces
 Telegram at 29 sends started per second, evenly spread (bot/pacing.py). `--claim-timeout`
 is how long the restarted process waits before taking over the killed one's claimed rows.
 """
@@ -19,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import inspect
 import os
 import random
 import signal
@@ -121,48 +119,22 @@ async def prepare_database(url: str, recipients: int) -> None:
     await db.dispose()
 
 
-def build_sender(base_url: str):  # noqa: ANN201 - a Sender
-    from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-    from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+def build_sender(base_url: str, db):  # noqa: ANN001, ANN201 - a Database; a Sender
+    """The service's own TelegramSender (limits, error mapping) on a Bot aimed at the fake."""
+    from telegram import Bot
     from telegram.request import HTTPXRequest
 
-    from bot.channels.base import RateLimited, SendError, Unreachable
+    from bot.channels.telegram_output import TelegramOutput, TelegramSender
+    from bot.clock import SystemClock
+    from bot.db.telegram_repo import TelegramRepository
+    from bot.metrics import Metrics
+    from knowledge import load_knowledge
 
     bot = Bot(TOKEN, base_url=base_url, request=HTTPXRequest(connection_pool_size=8))
-    try:
-        from bot.channels.telegram import TelegramSender  # the Telegram helper's sender
-
-        # Only when it is built from a telegram.Bot; on the Telegram branch it takes a
-        # TelegramOutput (bot, repository, texts, metrics): the lead wires that at merge.
-        first = next(iter(inspect.signature(TelegramSender).parameters), "")
-        if first == "bot":
-            return TelegramSender(bot), bot, "TelegramSender"
-    except ImportError:
-        pass
-
-    class BotSender:
-        channel = "telegram"
-
-        async def send(self, chat_id: str, reply) -> None:  # noqa: ANN001
-            rows = [
-                [InlineKeyboardButton(b.label, callback_data=b.payload)] for b in reply.buttons
-            ]
-            markup = InlineKeyboardMarkup(rows) if rows else None
-            try:
-                await bot.send_message(int(chat_id), reply.text, reply_markup=markup)
-            except RetryAfter as exc:
-                after = exc.retry_after
-                raise RateLimited(getattr(after, "total_seconds", lambda: after)()) from exc
-            except Forbidden as exc:
-                raise Unreachable(str(exc)) from exc
-            except BadRequest as exc:
-                if "chat not found" in str(exc).lower():
-                    raise Unreachable(str(exc)) from exc
-                raise SendError(str(exc)) from exc
-            except TelegramError as exc:
-                raise SendError(str(exc)) from exc
-
-    return BotSender(), bot, "minimal telegram.Bot sender"
+    output = TelegramOutput(
+        bot, TelegramRepository(db), load_knowledge().ui, Metrics(), SystemClock().now
+    )
+    return TelegramSender(output), bot
 
 
 async def worker(url: str, base_url: str, claim_timeout: float) -> None:
@@ -175,7 +147,7 @@ async def worker(url: str, base_url: str, claim_timeout: float) -> None:
 
     outbox = OutboxMessage.__table__
     db = Database(url)
-    sender, bot, _ = build_sender(base_url)
+    sender, bot = build_sender(base_url, db)
     await bot.initialize()
     dispatcher = OutboxDispatcher(
         db,
@@ -277,9 +249,8 @@ def main() -> None:
     parser.add_argument("--claim-timeout", type=float, default=15.0)
     parser.add_argument("--kills", type=int, default=1, help="how many SIGKILL runs")
     args = parser.parse_args()
-    _, _, kind = build_sender("http://127.0.0.1:9/bot")
     print(
-        f"sender: {kind}; fake Bot API limit {LIMIT_PER_SECOND} msg/s; claim timeout "
+        f"sender: TelegramSender; fake Bot API limit {LIMIT_PER_SECOND} msg/s; claim timeout "
         f"{args.claim_timeout:.0f}s"
     )
     plan = [("clean run", None)]

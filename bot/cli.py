@@ -85,6 +85,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from bot.reminders_command import dispatch_command
 
         return asyncio.run(dispatch_command(settings, args.now, sys.stdout))
+    if args.command == "run":
+        return _serve(settings)
     print(f"Dạ, lệnh '{args.command}' đang được hoàn thiện.", file=sys.stderr)
     return 2
 
@@ -105,6 +107,19 @@ async def _chat(settings: Settings, user: str, json_mode: bool) -> int:
     finally:
         await app.close()
     return 0
+
+
+def _serve(settings: Settings) -> int:
+    from bot.config import ConfigError
+    from bot.logging_setup import settings_secrets, setup_logging
+    from bot.service import run
+
+    setup_logging(logging.INFO, secrets=settings_secrets(settings))
+    try:
+        return asyncio.run(run(settings))
+    except ConfigError as exc:
+        print(f"Lỗi cấu hình: {exc}", file=sys.stderr)
+        return 2
 
 
 def ask_one(kb: KnowledgeBase, question: str) -> dict[str, object]:

@@ -1,24 +1,29 @@
 """`python -m bot reminders dispatch [--now ISO8601]`: one materialize + dispatch pass.
 
-Console users get their pushes printed on stdout (in-process delivery); Telegram rows go out
-when BOT_TELEGRAM_TOKEN is set and the Telegram channel is installed; rows of channels without
-a sender here stay queued for `run` and are counted, never dropped.
+Console users get their pushes printed on stdout (in-process delivery); Telegram and Zalo rows
+go out when those channels are configured; rows of channels without a sender here stay queued
+for `run` and are counted, never dropped.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
-import sys
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
-from typing import Any, TextIO
+from typing import TextIO
 
 from sqlalchemy import func, select
+from telegram import Bot
 
+from bot.app import App, build_app
 from bot.channels.base import Sender
+from bot.channels.telegram_output import TelegramOutput, TelegramSender
+from bot.channels.zalo import ZaloChannel
 from bot.clock import FrozenClock, SystemClock
 from bot.config import Settings
 from bot.db.models import OutboxMessage
+from bot.db.telegram_repo import TelegramRepository
+from bot.metrics import Metrics
 from bot.reminders import PrintSender, ReminderJobs
 
 _outbox = OutboxMessage.__table__
@@ -30,40 +35,30 @@ def parse_now(text: str, settings: Settings) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=settings.tz)
 
 
-def channel_senders(settings: Settings, out: TextIO) -> tuple[dict[str, Sender], list[Any]]:
-    """Senders for this process, and the objects to shut down afterwards."""
+@asynccontextmanager
+async def channel_senders(app: App, out: TextIO) -> AsyncIterator[dict[str, Sender]]:
+    """The senders of this process: console printing, and the configured platforms."""
+    settings = app.settings
     senders: dict[str, Sender] = {"console": PrintSender(out)}
-    closers: list[Any] = []
-    if settings.telegram_token is not None:
-        telegram = _telegram_sender(settings)
-        if telegram is None:
-            print(
-                "(kênh Telegram chưa dùng được ở lệnh này; tin Telegram vẫn chờ)", file=sys.stderr
+    async with AsyncExitStack() as stack:
+        if settings.telegram_token is not None:
+            bot = Bot(
+                settings.telegram_token.get_secret_value(), base_url=settings.telegram_base_url
             )
-        else:
-            senders["telegram"], bot = telegram
-            closers.append(bot)
-    return senders, closers
-
-
-def _telegram_sender(settings: Settings) -> tuple[Sender, Any] | None:
-    """TelegramSender when it is built from a telegram.Bot (the lead wires other shapes)."""
-    try:
-        module = importlib.import_module("bot.channels.telegram")
-        from telegram import Bot
-    except ImportError:
-        return None
-    sender_class = getattr(module, "TelegramSender", None)
-    if sender_class is None or next(iter(inspect.signature(sender_class).parameters), "") != "bot":
-        return None
-    token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
-    bot = Bot(token, base_url=settings.telegram_base_url)
-    return sender_class(bot), bot
+            await bot.initialize()
+            stack.push_async_callback(bot.shutdown)
+            output = TelegramOutput(
+                bot, TelegramRepository(app.db), app.kb.ui, Metrics(), app.clock.now
+            )
+            senders["telegram"] = TelegramSender(output)
+        if settings.zalo_enabled:
+            zalo = ZaloChannel(app)
+            stack.push_async_callback(zalo.close)
+            senders["zalo"] = zalo.sender
+        yield senders
 
 
 async def dispatch_command(settings: Settings, now_text: str | None, out: TextIO) -> int:
-    from bot.app import build_app
-
     try:
         now = parse_now(now_text, settings) if now_text else None
     except ValueError:
@@ -71,12 +66,10 @@ async def dispatch_command(settings: Settings, now_text: str | None, out: TextIO
         return 2
     clock = FrozenClock(now) if now else SystemClock()
     app = await build_app(settings, clock=clock)
-    senders, closers = channel_senders(settings, out)
     try:
-        for closer in closers:
-            await closer.initialize()
-        jobs = ReminderJobs(app.db, app.kb, settings, clock, senders)
-        added, report = await jobs.tick(clock.now())
+        async with channel_senders(app, out) as senders:
+            jobs = ReminderJobs(app.db, app.kb, settings, clock, senders)
+            added, report = await jobs.tick(clock.now())
         async with app.db.transaction() as session:
             waiting = (
                 await session.execute(
@@ -86,8 +79,6 @@ async def dispatch_command(settings: Settings, now_text: str | None, out: TextIO
                 )
             ).all()
     finally:
-        for closer in closers:
-            await closer.shutdown()
         await app.close()
     for line in report.lines:
         out.write(f"sent {line}\n")

@@ -25,7 +25,8 @@ from bot.db.migrate import upgrade
 from bot.db.models import Base
 from tests.transcript import Chat
 
-pytest_plugins = ["tests.zalo_fixtures"]
+# Fixtures of the channel tests (fake Bot API and fake Zalo, the service pointed at them).
+pytest_plugins = ["tests.telegram_harness", "tests.zalo_fixtures"]
 
 PG_URL = os.environ.get("BOT_TEST_DATABASE_URL", "")
 # Saturday 21/11/2026 10:00 in Hà Nội: inside working hours, outside the quiet window.

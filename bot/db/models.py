@@ -82,4 +82,10 @@ class OutboxMessage(Base):
 
 # Capability and channel tables register on Base.metadata by being imported (kept last: they
 # import Base).
-from bot.db import models_faq, models_intake, models_reminders, models_zalo  # noqa: E402, F401
+from bot.db import (  # noqa: E402, F401
+    models_faq,
+    models_intake,
+    models_reminders,
+    models_telegram,
+    models_zalo,
+)

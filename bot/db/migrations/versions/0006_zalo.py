@@ -1,7 +1,7 @@
 """Zalo OA: token pair, reply window and numbered-button memory per user.
 
 Revision ID: 0006_zalo
-Revises: 0004_reminders
+Revises: 0005_telegram
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from bot.db.types import JsonType, UtcDateTime
 
 revision = "0006_zalo"
-down_revision = "0004_reminders"
+down_revision = "0005_telegram"
 branch_labels = None
 depends_on = None
 

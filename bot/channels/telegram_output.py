@@ -1,0 +1,226 @@
+"""Reply → Bot API calls: split texts, inline keyboards, contact keyboards, documents.
+
+`TelegramSender` is the same output seen by the outbox (bot/channels/base.Sender).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from telegram.constants import ChatAction, MessageLimit
+from telegram.error import Forbidden, RetryAfter, TelegramError
+
+from bot.channels.base import RateLimited, SendError, Unreachable
+from bot.channels.telegram_limits import retry_seconds
+from bot.channels.telegram_updates import CHANNEL
+from bot.db.telegram_repo import TelegramRepository
+from bot.metrics import Metrics
+from handlers.messages import Button, Document, Reply
+from knowledge.ui import UiTexts
+
+log = logging.getLogger(__name__)
+
+TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4,096 characters
+FILE_PREFIX = "telegram-file:"
+# A file a Zalo user sent: Zalo gives a download URL, which Telegram can fetch itself.
+ZALO_FILE_PREFIX = "zalo-file:"
+# Short labels share a row (up to this many characters and buttons), long ones get their own.
+_ROW_CHARS = 24
+_ROW_BUTTONS = 3
+_PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
+_VOICE_SUFFIXES = frozenset({".ogg", ".oga", ".opus"})
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Chunks under `limit`, cut at paragraph breaks, else line breaks, else spaces."""
+    chunks: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        for separator in ("\n\n", "\n", " "):
+            cut = window.rfind(separator)
+            if cut > limit // 4:
+                break
+        else:
+            cut = limit
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        chunks.append(rest)
+    return chunks
+
+
+def button_rows(buttons: Sequence[Button]) -> list[list[Button]]:
+    rows: list[list[Button]] = []
+    for button in buttons:
+        row = rows[-1] if rows else None
+        if (
+            row is not None
+            and len(row) < _ROW_BUTTONS
+            and sum(len(b.label) for b in row) + len(button.label) <= _ROW_CHARS
+            and len(row[0].label) + len(button.label) <= _ROW_CHARS
+        ):
+            row.append(button)
+        else:
+            rows.append([button])
+    return rows
+
+
+class TelegramOutput:
+    """Sends replies to chats; every call goes through the bot's rate limiter."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        repo: TelegramRepository,
+        ui: UiTexts,
+        metrics: Metrics,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.bot, self.repo, self.ui, self.metrics, self.now = bot, repo, ui, metrics, now
+        # Chats showing the "send phone number" keyboard, removed with the next plain reply.
+        self._contact_keyboard: set[str] = set()
+
+    async def inline_keyboard(self, buttons: Sequence[Button]) -> InlineKeyboardMarkup:
+        now = self.now()
+        rows = []
+        for row in button_rows(buttons):
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        b.label, callback_data=await self.repo.callback_data(b.payload, now)
+                    )
+                    for b in row
+                ]
+            )
+        return InlineKeyboardMarkup(rows)
+
+    async def _markup(self, chat_id: str, reply: Reply) -> Markup | None:
+        if reply.request_contact:
+            self._contact_keyboard.add(chat_id)
+            label = self.ui.text("telegram.share_phone")
+            return ReplyKeyboardMarkup(
+                [[KeyboardButton(label, request_contact=True)]],
+                resize_keyboard=True,
+                one_time_keyboard=True,
+            )
+        if reply.buttons:
+            return await self.inline_keyboard(reply.buttons)
+        if chat_id in self._contact_keyboard:
+            self._contact_keyboard.discard(chat_id)
+            return ReplyKeyboardRemove()
+        return None
+
+    async def send(self, chat_id: str, reply: Reply, limits: dict[str, Any] | None = None) -> None:
+        """Text chunks (the keyboard on the last one), then documents; raises TelegramError."""
+        chunks = split_text(reply.text)
+        if not chunks and not reply.documents:
+            chunks = [self.ui.text("telegram.empty_reply")]
+        markup = await self._markup(chat_id, reply)
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            await self.bot.send_message(
+                chat_id, chunk, reply_markup=markup if last else None, rate_limit_args=limits
+            )
+            self.metrics.messages_out.labels(CHANNEL).inc()
+        if reply.request_contact and reply.buttons:
+            # One message carries one keyboard: the choices follow under the contact request.
+            await self.bot.send_message(
+                chat_id,
+                self.ui.text("telegram.or_choose"),
+                reply_markup=await self.inline_keyboard(reply.buttons),
+                rate_limit_args=limits,
+            )
+            self.metrics.messages_out.labels(CHANNEL).inc()
+        for document in reply.documents:
+            await self.send_document(chat_id, document, limits)
+
+    async def send_document(
+        self, chat_id: str, document: Document, limits: dict[str, Any] | None = None
+    ) -> None:
+        await self.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+        if document.path.startswith(FILE_PREFIX):
+            # A file a user sent us: Telegram wants a photo's or voice note's id back through
+            # the method of its own type, which the name's extension tells.
+            file_id = document.path.removeprefix(FILE_PREFIX)
+            suffix = Path(document.name).suffix.lower()
+            if suffix in _PHOTO_SUFFIXES:
+                await self.bot.send_photo(chat_id, file_id, rate_limit_args=limits)
+            elif suffix in _VOICE_SUFFIXES:
+                await self.bot.send_voice(chat_id, file_id, rate_limit_args=limits)
+            else:
+                await self.bot.send_document(chat_id, file_id, rate_limit_args=limits)
+            self.metrics.messages_out.labels(CHANNEL).inc()
+            return
+        if document.path.startswith(ZALO_FILE_PREFIX):
+            ref = document.path.removeprefix(ZALO_FILE_PREFIX)
+            if ref.startswith(("https://", "http://")):
+                await self.bot.send_document(chat_id, ref, rate_limit_args=limits)
+            else:
+                await self.bot.send_message(
+                    chat_id, f"{document.name}: {ref}", rate_limit_args=limits
+                )
+            self.metrics.messages_out.labels(CHANNEL).inc()
+            return
+        try:
+            content = await asyncio.to_thread(Path(document.path).read_bytes)
+        except OSError:
+            log.exception("document to send is missing")
+            await self.bot.send_message(
+                chat_id, self.ui.text("telegram.document_missing"), rate_limit_args=limits
+            )
+            return
+        await self.bot.send_document(
+            chat_id, content, filename=document.name, rate_limit_args=limits
+        )
+        self.metrics.messages_out.labels(CHANNEL).inc()
+
+    def count_error(self, exc: TelegramError) -> None:
+        if isinstance(exc, RetryAfter):
+            reason = "rate_limited"
+        elif isinstance(exc, Forbidden):
+            reason = "forbidden"
+        else:
+            reason = type(exc).__name__.lower()
+        self.metrics.send_errors.labels(CHANNEL, reason).inc()
+
+
+class TelegramSender:
+    """bot/channels/base.Sender for outbox pushes (officer notices, reminders)."""
+
+    channel = CHANNEL
+
+    def __init__(self, output: TelegramOutput, max_wait: float = 0.0) -> None:
+        self.output = output
+        # A push never waits out a 429 pause: the outbox reschedules it and moves on.
+        self._limits = {"max_wait": max_wait}
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        try:
+            await self.output.send(chat_id, reply, self._limits)
+        except Forbidden as exc:
+            self.output.count_error(exc)
+            if not chat_id.startswith("-"):
+                # A private chat's id is its user's id.
+                await self.output.repo.mark_unreachable(CHANNEL, chat_id, self.output.now())
+            raise Unreachable(str(exc)) from exc
+        except RetryAfter as exc:
+            self.output.count_error(exc)
+            raise RateLimited(retry_seconds(exc)) from exc
+        except TelegramError as exc:
+            self.output.count_error(exc)
+            raise SendError(str(exc)) from exc

@@ -1,0 +1,102 @@
+"""Telegram updates → IncomingMessage: what the user did, in the core's words."""
+
+from __future__ import annotations
+
+from telegram import Chat, Message, Update
+from telegram.constants import ChatType
+
+from handlers.messages import IncomingMessage, MessageKind
+
+CHANNEL = "telegram"
+
+
+def file_ref(file_id: str) -> str:
+    return f"telegram-file:{file_id}"
+
+
+def _attachment(message: Message) -> tuple[MessageKind, str | None]:
+    """The kind of a non-text message and a reference to its file (or place)."""
+    if message.photo:
+        return "photo", file_ref(message.photo[-1].file_id)  # the largest size comes last
+    if message.sticker:
+        return "sticker", file_ref(message.sticker.file_id)
+    if message.voice:
+        return "voice", file_ref(message.voice.file_id)
+    if message.audio:
+        return "audio", file_ref(message.audio.file_id)
+    if message.video or message.video_note or message.animation:
+        media = message.video or message.video_note or message.animation
+        return "video", file_ref(media.file_id)  # type: ignore[union-attr]
+    if message.document:
+        return "document", file_ref(message.document.file_id)
+    if message.location:
+        return "location", f"geo:{message.location.latitude},{message.location.longitude}"
+    return "other", None
+
+
+def _allowed_chat(chat: Chat, officer_chat_id: str | None) -> bool:
+    """Private chats, and of all groups only the officers' one."""
+    if chat.type == ChatType.PRIVATE:
+        return True
+    return officer_chat_id is not None and str(chat.id) == officer_chat_id
+
+
+def to_message(update: Update, officer_chat_id: str | None) -> IncomingMessage | None:
+    """The message for the core, or None for updates the bot ignores (other groups, channels).
+
+    `message_id` is the update id: Telegram re-delivers a webhook update with the same id, and
+    the dispatcher's persisted dedup then handles it once. A button's `payload` is the raw
+    callback data; the channel resolves mapped long payloads.
+    """
+    update_id = str(update.update_id)
+    query = update.callback_query
+    if query is not None:
+        # A message older than 48 hours comes as InaccessibleMessage, which still has its chat.
+        if query.message is not None:
+            if not _allowed_chat(query.message.chat, officer_chat_id):
+                return None
+            chat_id = str(query.message.chat.id)
+        else:
+            chat_id = str(query.from_user.id)
+        return IncomingMessage(
+            CHANNEL,
+            str(query.from_user.id),
+            chat_id,
+            payload=query.data or "",
+            message_id=update_id,
+            display_name=query.from_user.full_name,
+            kind="button",
+        )
+    edited = update.edited_message
+    message = update.message or edited
+    if message is None or message.from_user is None:
+        return None
+    if not _allowed_chat(message.chat, officer_chat_id):
+        return None
+    common = {
+        "channel": CHANNEL,
+        "user_id": str(message.from_user.id),
+        "chat_id": str(message.chat.id),
+        "message_id": update_id,
+        "display_name": message.from_user.full_name,
+    }
+    if edited is not None:
+        return IncomingMessage(**common, text=edited.text or edited.caption, kind="edited")
+    if message.text is not None:
+        return IncomingMessage(**common, text=message.text)
+    if message.contact is not None:
+        return IncomingMessage(
+            **common, kind="contact", contact_phone=message.contact.phone_number
+        )
+    kind, ref = _attachment(message)
+    return IncomingMessage(**common, text=message.caption, kind=kind, attachment_ref=ref)
+
+
+def blocked_by(update: Update) -> str | None:
+    """The user id when this update says a private chat blocked the bot (my_chat_member)."""
+    member = update.my_chat_member
+    if member is None or member.chat.type != ChatType.PRIVATE:
+        return None
+    if member.new_chat_member.status in ("kicked", "left"):
+        return str(member.chat.id)
+    return None

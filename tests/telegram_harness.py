@@ -1,0 +1,50 @@
+"""Fixtures for Telegram tests: the fake Bot API and the whole service pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from bot.app import build_app
+from bot.channels.telegram_limits import Limits
+from bot.service import Service, build_service
+from tests.fake_telegram import FakeTelegram
+
+TOKEN = "123:TEST"
+# Fast pacing so tests do not wait out Telegram's 1 message/s; pacing has its own tests.
+FAST = Limits(private_per_second=100, private_burst=10, group_per_minute=6000)
+
+
+@pytest.fixture
+async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeTelegram]:
+    # PTB 22 warns on every RetryAfter unless opted in to timedelta values (we accept both).
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+    server = await FakeTelegram(TOKEN).start()
+    yield server
+    await server.stop()
+
+
+async def start_service(settings: Any, clock: Any, fake: FakeTelegram, **extra: Any) -> Service:
+    settings = settings.model_copy(
+        update={
+            "telegram_token": SecretStr(TOKEN),
+            "telegram_base_url": fake.base_url,
+            "http_host": "127.0.0.1",
+            **extra,
+        }
+    )
+    app = await build_app(settings, clock=clock, migrate=False)
+    service = build_service(settings, app, limits=FAST)
+    service.outbox_seconds = 0.2
+    await service.start("127.0.0.1", 0)
+    return service
+
+
+@pytest.fixture
+async def service(settings, clock, fake) -> AsyncIterator[Service]:
+    running = await start_service(settings, clock, fake)
+    yield running
+    await running.stop()
