@@ -8,7 +8,6 @@ the site "xã". rapidfuzz repairs small typos in phrases of several words.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +15,9 @@ from rapidfuzz import fuzz
 
 from knowledge.eligibility.answers import BOOLEAN_KEYS
 from knowledge.eligibility.schema import EligibilityRules
+from knowledge.search.normalise import fold as fold_letters
 
 # đ/Đ (and the look-alike Ð) have no decomposition, so NFD would leave them in place.
-_LETTER_MAP = str.maketrans({"đ": "d", "Đ": "d", "Ð": "d", "ð": "d"})
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _NEGATIONS = frozenset({"chua", "khong", "ko", "k", "kg", "chang"})
 _YES = frozenset({"co", "dung", "roi", "vang", "da", "ok", "yes", "u", "uh", "phai", "dong y"})
@@ -31,10 +30,8 @@ _FUZZY_CUTOFF = 88
 
 
 def fold(text: str) -> str:
-    """NFC → lower → drop combining marks → đ→d → words of [a-z0-9] separated by one space."""
-    text = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).lower())
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").translate(_LETTER_MAP)
-    return " ".join(_NOT_WORD.sub(" ", text).split())
+    """Folded words of [a-z0-9] separated by one space."""
+    return " ".join(_NOT_WORD.sub(" ", fold_letters(text)).split())
 
 
 def yes_no(text: str) -> bool | None:
@@ -73,9 +70,7 @@ def number_in(text: str, *, money: bool) -> float | None:
 
 def fold_keep_digits(text: str) -> str:
     """Like fold, but keeps the separators inside numbers (1.500, 1,5)."""
-    text = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).lower())
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").translate(_LETTER_MAP)
-    return " ".join(re.sub(r"[^a-z0-9.,]+", " ", text).split())
+    return " ".join(re.sub(r"[^a-z0-9.,]+", " ", fold_letters(text)).split())
 
 
 _FIGURES = (

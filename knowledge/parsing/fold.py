@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import unicodedata
+from knowledge.search.normalise import fold as fold_letters
 
 
 def fold(text: str) -> str:
     """Lower case, no diacritics, "đ" → "d", whitespace collapsed."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.split())
+    return " ".join(fold_letters(text).split())
