@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -153,6 +154,9 @@ def build_service(settings: Settings, app: App, *, limits: Limits | None = None)
 
 
 async def run(settings: Settings) -> int:
+    # python-telegram-bot 22 warns on every RetryAfter unless opted in to timedelta values,
+    # which our limiter accepts; without this, every 429 adds a deprecation line to the logs.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     telegram_config(settings)  # a configuration error stops us before anything starts
     app = await build_app(settings)
     service = build_service(settings, app)
