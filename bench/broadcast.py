@@ -120,21 +120,22 @@ async def prepare_database(url: str, recipients: int) -> None:
 
 
 def build_sender(base_url: str, db):  # noqa: ANN001, ANN201 - a Database; a Sender
-    """The service's own TelegramSender (limits, error mapping) on a Bot aimed at the fake."""
-    from telegram import Bot
+    """The service's own TelegramSender (limits, error mapping) on a bot aimed at the fake."""
     from telegram.request import HTTPXRequest
 
-    from bot.channels.telegram_output import TelegramOutput, TelegramSender
+    from bot.channels.telegram_output import standalone_sender
     from bot.clock import SystemClock
     from bot.db.telegram_repo import TelegramRepository
-    from bot.metrics import Metrics
     from knowledge import load_knowledge
 
-    bot = Bot(TOKEN, base_url=base_url, request=HTTPXRequest(connection_pool_size=8))
-    output = TelegramOutput(
-        bot, TelegramRepository(db), load_knowledge().ui, Metrics(), SystemClock().now
+    return standalone_sender(
+        TOKEN,
+        base_url,
+        TelegramRepository(db),
+        load_knowledge().ui,
+        SystemClock().now,
+        request=HTTPXRequest(connection_pool_size=8),
     )
-    return TelegramSender(output), bot
 
 
 async def worker(url: str, base_url: str, claim_timeout: float) -> None:

@@ -13,17 +13,15 @@ from datetime import datetime
 from typing import TextIO
 
 from sqlalchemy import func, select
-from telegram import Bot
 
 from bot.app import App, build_app
 from bot.channels.base import Sender
-from bot.channels.telegram_output import TelegramOutput, TelegramSender
+from bot.channels.telegram_output import standalone_sender
 from bot.channels.zalo import ZaloChannel
 from bot.clock import FrozenClock, SystemClock
 from bot.config import Settings
 from bot.db.models import OutboxMessage
 from bot.db.telegram_repo import TelegramRepository
-from bot.metrics import Metrics
 from bot.reminders import PrintSender, ReminderJobs
 
 _outbox = OutboxMessage.__table__
@@ -42,15 +40,15 @@ async def channel_senders(app: App, out: TextIO) -> AsyncIterator[dict[str, Send
     senders: dict[str, Sender] = {"console": PrintSender(out)}
     async with AsyncExitStack() as stack:
         if settings.telegram_token is not None:
-            bot = Bot(
-                settings.telegram_token.get_secret_value(), base_url=settings.telegram_base_url
+            senders["telegram"], bot = standalone_sender(
+                settings.telegram_token.get_secret_value(),
+                settings.telegram_base_url,
+                TelegramRepository(app.db),
+                app.kb.ui,
+                app.clock.now,
             )
             await bot.initialize()
             stack.push_async_callback(bot.shutdown)
-            output = TelegramOutput(
-                bot, TelegramRepository(app.db), app.kb.ui, Metrics(), app.clock.now
-            )
-            senders["telegram"] = TelegramSender(output)
         if settings.zalo_enabled:
             zalo = ZaloChannel(app)
             stack.push_async_callback(zalo.close)

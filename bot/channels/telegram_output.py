@@ -22,9 +22,10 @@ from telegram import (
 )
 from telegram.constants import ChatAction, MessageLimit
 from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.ext import ExtBot
 
 from bot.channels.base import RateLimited, SendError, Unreachable
-from bot.channels.telegram_limits import retry_seconds
+from bot.channels.telegram_limits import Limits, TelegramLimiter, retry_seconds
 from bot.channels.telegram_updates import CHANNEL
 from bot.db.telegram_repo import TelegramRepository
 from bot.metrics import Metrics
@@ -224,3 +225,23 @@ class TelegramSender:
         except TelegramError as exc:
             self.output.count_error(exc)
             raise SendError(str(exc)) from exc
+
+
+def standalone_sender(
+    token: str,
+    base_url: str,
+    repo: TelegramRepository,
+    ui: UiTexts,
+    now: Callable[[], datetime],
+    request: Any = None,
+) -> tuple[TelegramSender, ExtBot[Any]]:
+    """A TelegramSender outside `run` (the reminders command, benchmarks), with its own limiter.
+
+    The output passes per-call limiter arguments, which only a bot with a rate limiter takes.
+    Initialize the returned bot before sending and shut it down afterwards.
+    """
+    bot: ExtBot[Any] = ExtBot(
+        token, base_url=base_url, rate_limiter=TelegramLimiter(Limits()), request=request
+    )
+    output = TelegramOutput(bot, repo, ui, Metrics(), now)
+    return TelegramSender(output), bot
