@@ -13,22 +13,14 @@ from datetime import date, time
 from handlers.context import Context
 from handlers.deadlines import Audience, DeadlineDraft, DeadlineView
 from handlers.messages import Button, Reply
+from knowledge.eligibility.answers import CHOICE_VALUES
 from knowledge.formatting import format_date, format_datetime
 from knowledge.parsing.dates import parse_date
 from knowledge.parsing.errors import ParseError
 
 NAME = "rem"
-SECTORS = (
-    "che_bien_nong_lam_thuy_san",
-    "hang_tieu_dung_xuat_khau",
-    "hoa_chat_vat_lieu_xay_dung",
-    "co_khi_dien_tu_cnht",
-    "tieu_thu_cong_nghiep",
-    "khai_khoang_vung_kho_khan",
-    "san_xuat_sach_hon_xu_ly_o_nhiem",
-    "thuong_mai_dich_vu",
-    "gach_nung_thu_cong",
-)
+# An audience by sector uses the sector values of SPEC §4.
+SECTORS = CHOICE_VALUES["sector"]
 _TIME = re.compile(r"^(\d{1,2})\s*[:hg]\s*(\d{2})?$", re.IGNORECASE)
 _ALL = {"", "tất cả", "tat ca", "tat_ca", "all"}
 _FIELDS = {"ngay", "tieude", "mota", "nguon", "doituong"}
