@@ -167,21 +167,23 @@ class ReminderJobs:
         now = now or self.clock.now()
         return await self.materialize_due(now), await self.dispatch(now)
 
-    def jobs(self) -> list[Job]:
+    def jobs(self, dispatch_every: timedelta = timedelta(seconds=30)) -> list[Job]:
         """What the Ticker should run: catch-up of occurrences, and dispatch (SPEC §1)."""
         return [
             Job("reminders.materialize", timedelta(minutes=1), self.materialize_due),
-            Job("reminders.dispatch", timedelta(seconds=30), self.drain),
+            Job("reminders.dispatch", dispatch_every, self.drain),
         ]
 
 
-def register_reminder_jobs(ticker: Any, jobs: ReminderJobs) -> None:
+def register_reminder_jobs(
+    ticker: Any, jobs: ReminderJobs, dispatch_every: timedelta = timedelta(seconds=30)
+) -> None:
     """Add the jobs to bot.scheduler.Ticker (`add(name, job, seconds)`).
 
     Register one ReminderJobs per process and no other OutboxDispatcher beside it: each
     dispatcher paces its own sends, so two in one process would double the Telegram rate.
     """
-    for job in jobs.jobs():
+    for job in jobs.jobs(dispatch_every):
         ticker.add(job.name, job.run, job.every.total_seconds())
 
 

@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from aiohttp import web
 from telegram.error import TelegramError
@@ -23,15 +24,14 @@ from bot.config import ConfigError, Settings
 from bot.db.repositories import prune_processed
 from bot.http_server import build_web_app
 from bot.metrics import Metrics
-from bot.reminders import ReminderJobs
+from bot.reminders import ReminderJobs, register_reminder_jobs
 from bot.scheduler import Ticker
 
 log = logging.getLogger(__name__)
 
-# Officer notices go through the outbox too, so it is drained often; reminders are planned
-# once a minute; housekeeping (dedup pruning, the Zalo held-recipients notice) hourly.
+# Officer notices go through the outbox too, so it is drained more often than reminders alone
+# would need; housekeeping (dedup pruning, the Zalo held-recipients notice) runs hourly.
 OUTBOX_SECONDS = 5.0
-MATERIALIZE_SECONDS = 60.0
 HOUSEKEEPING_SECONDS = 3600.0
 
 
@@ -76,8 +76,7 @@ class Service:
         # One dispatcher per process: it paces its own sends (bot/reminders.py).
         app = self.app
         jobs = ReminderJobs(app.db, app.kb, app.settings, app.clock, self.senders)
-        self.ticker.add("reminders.materialize", jobs.materialize_due, MATERIALIZE_SECONDS)
-        self.ticker.add("outbox", jobs.drain, self.outbox_seconds)
+        register_reminder_jobs(self.ticker, jobs, timedelta(seconds=self.outbox_seconds))
         self.ticker.add("housekeeping", self._housekeeping, HOUSEKEEPING_SECONDS)
 
     async def _housekeeping(self) -> None:
