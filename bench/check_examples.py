@@ -64,7 +64,8 @@ def prune(texts: set[str]) -> None:
     for path in sorted(EXAMPLES.glob("*.yaml")):
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
         kept = [line for line in lines
-                if not (line.lstrip().startswith("- ") and yaml.safe_load(line)[0] in texts)]
+                if not (line.lstrip().startswith("- ")
+                        and str(yaml.safe_load(line)[0]) in texts)]
         if len(kept) != len(lines):
             path.write_text("".join(kept), encoding="utf-8")
             print(f"  pruned {len(lines) - len(kept)} from {path.name}")
