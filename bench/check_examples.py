@@ -21,7 +21,7 @@ import argparse
 import json
 import re
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -63,9 +63,11 @@ def prune(texts: set[str]) -> None:
     """Remove the list items whose text is in ``texts`` from the example files."""
     for path in sorted(EXAMPLES.glob("*.yaml")):
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        kept = [line for line in lines
-                if not (line.lstrip().startswith("- ")
-                        and str(yaml.safe_load(line)[0]) in texts)]
+        kept = [
+            line
+            for line in lines
+            if not (line.lstrip().startswith("- ") and str(yaml.safe_load(line)[0]) in texts)
+        ]
         if len(kept) != len(lines):
             path.write_text("".join(kept), encoding="utf-8")
             print(f"  pruned {len(lines) - len(kept)} from {path.name}")
@@ -73,13 +75,20 @@ def prune(texts: set[str]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--eval", nargs="*", default=[
-        str(ROOT.parent / "shared" / "eval" / "dev.jsonl"),
-        str(ROOT.parent / "shared" / "eval" / "dev2.jsonl"),
-    ])
+    parser.add_argument(
+        "--eval",
+        nargs="*",
+        default=[
+            str(ROOT.parent / "shared" / "eval" / "dev.jsonl"),
+            str(ROOT.parent / "shared" / "eval" / "dev2.jsonl"),
+        ],
+    )
     parser.add_argument("--threshold", type=float, default=80)
-    parser.add_argument("--prune", action="store_true",
-                        help="delete flagged examples of knowledge/examples/ from their files")
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="delete flagged examples of knowledge/examples/ from their files",
+    )
     args = parser.parse_args()
 
     errors: list[str] = []
@@ -106,7 +115,8 @@ def main() -> int:
             examples.append((tid, item))
         per_topic[tid] = styles_of(path)
         if len(data) != sum(per_topic[tid].values()):
-            errors.append(f"{path.name}: style count {sum(per_topic[tid].values())} != {len(data)}")
+            counted = sum(per_topic[tid].values())
+            errors.append(f"{path.name}: style count {counted} != {len(data)}")
     missing = sorted(set(ids) - set(per_topic))
     if missing:
         errors.append(f"no examples file for: {', '.join(missing)}")
@@ -128,8 +138,10 @@ def main() -> int:
         all_styles += counts
         detail = " ".join(f"{s}={n}" for s, n in sorted(counts.items()))
         print(f"{tid:24} {sum(counts.values()):3}  {detail}")
-    print(f"{'TOTAL':24} {sum(all_styles.values()):3}  "
-          + " ".join(f"{s}={n}" for s, n in sorted(all_styles.items())))
+    print(
+        f"{'TOTAL':24} {sum(all_styles.values()):3}  "
+        + " ".join(f"{s}={n}" for s, n in sorted(all_styles.items()))
+    )
     print(f"out_of_scope examples: {oos_count} in {len(oos)} subjects")
 
     for eval_path in args.eval:
@@ -137,8 +149,11 @@ def main() -> int:
         if not path.is_file():
             print(f"{path.name}: missing, similarity check skipped")
             continue
-        questions = [key(json.loads(line)["q"])
-                     for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        questions = [
+            key(json.loads(line)["q"])
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
         sizes = [len(q.split()) for q in questions]
         flagged: dict[str, tuple[str, float, float]] = {}
         loose = 0
@@ -150,14 +165,23 @@ def main() -> int:
             # token_set_ratio is 100 whenever one word set contains the other, so a long story
             # "contains" many short questions; it marks a reworded copy only between phrasings
             # of comparable length (shorter/longer word count >= 0.6).
-            tset = max((fuzz.token_set_ratio(k, q) for q, m in zip(questions, sizes)
-                        if min(n, m) / max(n, m) >= 0.6), default=0.0)
+            tset = max(
+                (
+                    fuzz.token_set_ratio(k, q)
+                    for q, m in zip(questions, sizes, strict=True)
+                    if min(n, m) / max(n, m) >= 0.6
+                ),
+                default=0.0,
+            )
             loose += tset_any >= args.threshold
             if ratio >= args.threshold or tset >= args.threshold:
                 flagged[text] = (tid, ratio, tset)
-        print(f"{path.name}: {len(questions)} questions; {len(flagged)} examples flagged "
-              f"(ratio >= {args.threshold:g}, or token_set_ratio >= {args.threshold:g} at "
-              f"comparable length); {loose} with token_set_ratio >= {args.threshold:g} at any length")
+        print(
+            f"{path.name}: {len(questions)} questions; {len(flagged)} examples flagged "
+            f"(ratio >= {args.threshold:g}, or token_set_ratio >= {args.threshold:g} at "
+            f"comparable length); {loose} with token_set_ratio >= {args.threshold:g} "
+            "at any length"
+        )
         for text, (tid, ratio, tset) in flagged.items():
             print(f"  [{tid}] ratio={ratio:.0f} token_set={tset:.0f}  {text}")
 
