@@ -112,7 +112,8 @@ def test_json_has_exactly_the_spec_fields(kb: KnowledgeBase) -> None:
 
 def test_answers_carry_status_lines(kb: KnowledgeBase) -> None:
     answer = kb.answer("mức hỗ trợ khuyến công là bao nhiêu").answer
-    assert "TT 64/2024/TT-BTC" in answer
+    assert "Thông tư 64/2024/TT-BTC" in answer
+    assert "Thông tư 139/2026/TT-BTC" in answer
     assert "Sở Công Thương" in answer
     assert "Căn cứ:" in answer
 
