@@ -8,6 +8,7 @@ text, waiting for confirmation) and `done`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +27,7 @@ NAME = "elig"
 _MAX_NUMBER = 1_000_000
 # Folded words for a commune-level unit whose status is unsettled since 01/7/2025.
 _UNSETTLED_SITE_WORDS = ("phuong", "dac khu")
+_WORD = re.compile(r"\w+")
 
 
 class EligibilityCapability(Capability):
@@ -215,7 +217,7 @@ class EligibilityCapability(Capability):
 
 def _unsettled_site(text: str) -> bool:
     """The user names a phường or an đặc khu (only xã is settled since 01/7/2025)."""
-    words = f" {' '.join(fold(text).split())} "
+    words = " " + " ".join(_WORD.findall(fold(text))) + " "
     return any(f" {w} " in words for w in _UNSETTLED_SITE_WORDS)
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 
@@ -137,7 +138,7 @@ class FaqCapability(Capability):
 def asks_for_sources(ctx: Context, text: str) -> bool:
     """A short follow-up such as "văn bản nào quy định?", "căn cứ đâu", "luật nào" (the
     phrases are data: ui `faq.sources_phrases`, separated by ";")."""
-    words = fold(text).replace("?", " ").split()
+    words = re.findall(r"\w+", fold(text))
     if not words or len(words) > MAX_FOLLOWUP_WORDS:
         return False
     folded = " ".join(words)
