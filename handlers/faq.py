@@ -37,10 +37,13 @@ class FaqCapability(Capability):
 
     async def on_text(self, ctx: Context, text: str) -> list[Reply]:
         last = ctx.state.bucket(NAME).get("last_topic")
-        if isinstance(last, str) and _exists(ctx, last) and asks_for_sources(ctx, text):
+        result = ctx.kb.answer(text)
+        # "văn bản nào quy định?" right after an answer asks for that answer's texts, unless
+        # the sentence is itself a question about another subject ("máy móc văn bản nào").
+        follow_up = result.topic in (None, LAW_TOPIC, last) and asks_for_sources(ctx, text)
+        if isinstance(last, str) and _exists(ctx, last) and follow_up:
             ctx.emit("faq.sources_followup")
             return [self._sources_reply(ctx, _topic(ctx, last))]
-        result = ctx.kb.answer(text)
         if result.topic is not None:
             ctx.emit("faq.answered")
             note = ctx.kb.province_note(text)
@@ -78,7 +81,7 @@ class FaqCapability(Capability):
         buttons += _next_buttons(ctx, topic)
         buttons += _related_buttons(ctx, topic, MAX_BUTTONS - 1 - len(buttons))
         buttons.append(menu_button(ctx))
-        return Reply(f"{text}\n\n{note}" if note else text, tuple(buttons))
+        return Reply(f"{note}\n\n{text}" if note else text, tuple(buttons))
 
     def _sources_reply(self, ctx: Context, topic: Topic) -> Reply:
         """The legal texts behind the last answered topic, as an owner reads them."""

@@ -59,7 +59,7 @@ class KnowledgeBase:
             raise RuntimeError("knowledge base loaded without topics")
         result = self.qa.answer(question)
         note = self.province_note(question)
-        return replace(result, answer=f"{result.answer}\n\n{note}") if note else result
+        return replace(result, answer=f"{note}\n\n{result.answer}") if note else result
 
     def province_note(self, text: str) -> str:
         """The sentence naming the new province of each old one in `text` ("" if none)."""

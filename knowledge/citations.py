@@ -29,6 +29,14 @@ _HEAD = re.compile(
 _TOKEN = re.compile(r"Đ\d+|k\d+|\d+|[a-zđ](?![\w/])|[–,;]")
 
 
+def _upto(start: str, end: str, unit: str) -> str:
+    """ "Đ2–Đ3" reads "Điều 2, Điều 3"; a longer range "Điều 4 đến Điều 23"."""
+    if not end:
+        return ""
+    joiner = ", " if end.isdigit() and start.isdigit() and int(end) == int(start) + 1 else " đến "
+    return f"{joiner}{unit} {end}"
+
+
 @dataclass
 class _Clause:
     number: str
@@ -36,7 +44,7 @@ class _Clause:
     points: list[str] = field(default_factory=list)
 
     def text(self) -> str:
-        where = f"khoản {self.number}" + (f" đến khoản {self.upto}" if self.upto else "")
+        where = f"khoản {self.number}" + _upto(self.number, self.upto, "khoản")
         return f"điểm {', '.join(self.points)} {where}" if self.points else where
 
 
@@ -47,7 +55,7 @@ class _Article:
     clauses: list[_Clause] = field(default_factory=list)
 
     def text(self) -> str:
-        where = f"Điều {self.number}" + (f" đến Điều {self.upto}" if self.upto else "")
+        where = f"Điều {self.number}" + _upto(self.number, self.upto, "Điều")
         parts: list[str] = []
         for clause in self.clauses:
             plain = not clause.points and not clause.upto

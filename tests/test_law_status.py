@@ -189,3 +189,9 @@ def test_kb_check_prints_the_review_dates(subprocess_env: dict[str, str]) -> Non
     )
     assert done.returncode == 0, done.stderr
     assert "  dia_ban: 04/12/2026 [nd235, district]" in done.stdout
+
+
+async def test_a_new_subject_with_which_text_is_a_new_question(chat: Chat) -> None:
+    await chat.press("faq:t:dnnvv")
+    await chat.say("hỗ trợ máy móc văn bản nào quy định")
+    assert "300 triệu đồng" in chat.text
