@@ -24,6 +24,8 @@ NAME = "faq"
 LAW_TOPIC = "van_ban_phap_ly"
 # "văn bản nào quy định vậy em" is a follow-up; a longer sentence is a new question.
 MAX_FOLLOWUP_WORDS = 8
+# "căn cứ đâu" is a follow-up whatever topic its words happen to match best.
+SHORT_FOLLOWUP_WORDS = 4
 
 
 class FaqCapability(Capability):
@@ -40,7 +42,9 @@ class FaqCapability(Capability):
         result = ctx.kb.answer(text)
         # "văn bản nào quy định?" right after an answer asks for that answer's texts, unless
         # the sentence is itself a question about another subject ("máy móc văn bản nào").
-        follow_up = result.topic in (None, LAW_TOPIC, last) and asks_for_sources(ctx, text)
+        short = len(re.findall(r"\w+", text)) <= SHORT_FOLLOWUP_WORDS
+        same = short or result.topic in (None, LAW_TOPIC, last)
+        follow_up = same and asks_for_sources(ctx, text)
         if isinstance(last, str) and _exists(ctx, last) and follow_up:
             ctx.emit("faq.sources_followup")
             return [self._sources_reply(ctx, _topic(ctx, last))]

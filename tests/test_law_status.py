@@ -193,5 +193,5 @@ def test_kb_check_prints_the_review_dates(subprocess_env: dict[str, str]) -> Non
 
 async def test_a_new_subject_with_which_text_is_a_new_question(chat: Chat) -> None:
     await chat.press("faq:t:dnnvv")
-    await chat.say("hỗ trợ máy móc văn bản nào quy định")
+    await chat.say("hỗ trợ máy móc bao nhiêu, luật nào")
     assert "300 triệu đồng" in chat.text
