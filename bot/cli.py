@@ -212,5 +212,10 @@ def _kb_check(settings: Settings, root: Path | None = None) -> int:
         print(f"{name}: {count}")
     if kb.province_info is not None:
         print(f"province: {kb.province_info.code} ({kb.province_info.name})")
+    if kb.topics is not None:
+        print("topics (last reviewed, status):")
+        for topic in kb.topics:
+            reviewed = topic.reviewed.strftime("%d/%m/%Y")
+            print(f"  {topic.id}: {reviewed} [{', '.join(topic.statuses)}]")
     print("OK")
     return 0

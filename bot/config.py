@@ -11,6 +11,7 @@ from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from handlers.messages import Target
+from knowledge.provinces import check_province_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,14 @@ class Settings(BaseSettings):
     zalo_refresh_token: SecretStr | None = None
     zalo_api_base: str = "https://openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
+
+    @field_validator("province", mode="before")
+    @classmethod
+    def _known_province(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip() or None
+        check_province_code(value if isinstance(value, str) else None)
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -8,6 +8,7 @@ text, waiting for confirmation) and `done`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,10 +20,14 @@ from handlers.messages import Button, Reply
 from knowledge.eligibility import Answers, EligibilityRules, Verdict, evaluate
 from knowledge.eligibility.answers import BOOLEAN_KEYS, CHOICE_VALUES, NUMBER_KEYS
 from knowledge.eligibility.reading import ENTERPRISE, AnswerReader, number_in, yes_no
+from knowledge.search.normalise import fold
 
 NAME = "elig"
 # No real establishment has more; anything larger is a typo or a forged payload.
 _MAX_NUMBER = 1_000_000
+# Folded words for a commune-level unit whose status is unsettled since 01/7/2025.
+_UNSETTLED_SITE_WORDS = ("phuong", "dac khu")
+_WORD = re.compile(r"\w+")
 
 
 class EligibilityCapability(Capability):
@@ -81,6 +86,18 @@ class EligibilityCapability(Capability):
         raise StaleButton
 
     async def on_text(self, ctx: Context, text: str) -> list[Reply]:
+        replies = await self._on_text(ctx, text)
+        # An old province ("xưởng ở Sóc Trăng cũ") is named with its new one; a site in a
+        # phường or đặc khu gets the two-tier caveat (legal-update-2026 §2.3 item 4).
+        notes = [ctx.kb.province_note(text)]
+        if ctx.state.bucket(NAME).get("answers", {}).get("site_area") is None and _unsettled_site(
+            text
+        ):
+            notes.append(ctx.text("elig.site_unsettled"))
+        lead = "\n".join(n for n in notes if n)
+        return [Reply(lead), *replies] if lead else replies
+
+    async def _on_text(self, ctx: Context, text: str) -> list[Reply]:
         if self.rules is None or self.reader is None:
             ctx.state.leave()
             return [main_menu(ctx, ctx.text("elig.unavailable"))]
@@ -196,6 +213,12 @@ class EligibilityCapability(Capability):
         if lead:
             return [Reply(lead), reply]
         return [reply]
+
+
+def _unsettled_site(text: str) -> bool:
+    """The user names a phường or an đặc khu (only xã is settled since 01/7/2025)."""
+    words = " " + " ".join(_WORD.findall(fold(text))) + " "
+    return any(f" {w} " in words for w in _UNSETTLED_SITE_WORDS)
 
 
 def _payload_value(key: str, raw: str) -> Any:

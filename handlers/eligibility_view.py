@@ -7,10 +7,14 @@ from typing import Any
 from handlers.context import Context
 from handlers.menu import menu_button
 from handlers.messages import Button, Reply
+from knowledge.answers import status_text
+from knowledge.citations import readable
 from knowledge.eligibility import ASK_ORDER, EligibilityRules, Verdict
 from knowledge.eligibility.answers import BOOLEAN_KEYS, CHOICE_VALUES, NUMBER_KEYS
+from knowledge.eligibility.engine import Cited
 from knowledge.eligibility.reading import ENTERPRISE
 from knowledge.formatting import format_money_short
+from knowledge.topics import STATUS_KEYS
 
 # Entity buttons: the two enterprise sizes share one button; the size is asked afterwards.
 _ENTITY_BUTTONS = ("ho_kinh_doanh", "htx", "to_hop_tac", ENTERPRISE, "chua_dang_ky")
@@ -100,16 +104,29 @@ def result_reply(ctx: Context, rules: EligibilityRules, verdict: Verdict) -> Rep
     for title, cited in sections:
         if cited:
             lines.append(ctx.text(title))
-            lines += [ctx.text(item, text=c.text, source=c.source) for c in cited]
+            lines += [ctx.text(item, text=c.text, source=readable(c.source)) for c in cited]
     topics = rules.criteria.supports.topics
     buttons = [Button(topics[t].label, f"faq:t:{t}") for t in verdict.supports]
     if verdict.verdict == "eligible":
         lines.append(ctx.text("elig.result.supports"))
         buttons.append(Button(ctx.text("elig.btn.draft"), "intake:from_elig"))
-    lines.append(ctx.text("elig.result.note", note=verdict.note))
+    status = status_text(ctx.kb.ui, _statuses(rules, [*reasons, *verdict.priority]))
+    lines.append(status or ctx.text("elig.result.note", note=verdict.note))
     buttons += [
         Button(ctx.text("elig.btn.back"), "elig:back"),
         Button(ctx.text("elig.btn.again"), "elig:restart"),
         menu_button(ctx),
     ]
     return Reply("\n".join(lines), tuple(buttons))
+
+
+def _statuses(rules: EligibilityRules, cited: list[Cited]) -> list[str]:
+    """The legal_status keys of the criteria behind the cited reasons, in STATUS_KEYS order."""
+    criteria = [getattr(rules.criteria, name) for name in type(rules.criteria).model_fields]
+    by_source: dict[str, list[str]] = {}
+    for criterion in criteria:
+        by_source.setdefault(criterion.source, []).extend(criterion.legal_status)
+    found = {s for c in cited for s in by_source.get(c.source, [])}
+    if len(found) > 1:
+        found.discard("in_force")
+    return [s for s in STATUS_KEYS if s in found]

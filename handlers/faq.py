@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 
@@ -10,18 +11,25 @@ from handlers.capability import Capability, CommandHandler, StaleButton, officer
 from handlers.context import Context
 from handlers.menu import menu_button
 from handlers.messages import Button, Reply
-from knowledge.answers import AnswerResult
-from knowledge.search.normalise import redact
+from knowledge.answers import AnswerResult, sources_of, status_text
+from knowledge.citations import readable
+from knowledge.search.normalise import fold, redact
 from knowledge.topics import NEXT_STEPS, Topic
 
 # Telegram shows many buttons, Zalo fewer; six keeps a phone screen readable.
 MAX_BUTTONS = 6
 OFFICER_LIST_DEFAULT = 10
 OFFICER_LIST_MAX = 30
+NAME = "faq"
+LAW_TOPIC = "van_ban_phap_ly"
+# "văn bản nào quy định vậy em" is a follow-up; a longer sentence is a new question.
+MAX_FOLLOWUP_WORDS = 8
+# "căn cứ đâu" is a follow-up whatever topic its words happen to match best.
+SHORT_FOLLOWUP_WORDS = 4
 
 
 class FaqCapability(Capability):
-    name = "faq"
+    name = NAME
 
     def commands(self) -> Mapping[str, CommandHandler]:
         return {"cauhoi": officer_only(self._abstained_list)}
@@ -30,10 +38,20 @@ class FaqCapability(Capability):
         return [Reply(ctx.text("faq.prompt"), (menu_button(ctx),))]
 
     async def on_text(self, ctx: Context, text: str) -> list[Reply]:
+        last = ctx.state.bucket(NAME).get("last_topic")
         result = ctx.kb.answer(text)
+        # "văn bản nào quy định?" right after an answer asks for that answer's texts, unless
+        # the sentence is itself a question about another subject ("máy móc văn bản nào").
+        short = len(re.findall(r"\w+", text)) <= SHORT_FOLLOWUP_WORDS
+        same = short or result.topic in (None, LAW_TOPIC, last)
+        follow_up = same and asks_for_sources(ctx, text)
+        if isinstance(last, str) and _exists(ctx, last) and follow_up:
+            ctx.emit("faq.sources_followup")
+            return [self._sources_reply(ctx, _topic(ctx, last))]
         if result.topic is not None:
             ctx.emit("faq.answered")
-            return [self._topic_reply(ctx, _topic(ctx, result.topic))]
+            note = ctx.kb.province_note(text)
+            return [self._topic_reply(ctx, _topic(ctx, result.topic), note)]
         ctx.emit("faq.abstained")
         if result.reason != "empty":
             await ctx.store.faq.record(
@@ -56,15 +74,31 @@ class FaqCapability(Capability):
                 return [self._more_reply(ctx, _topic(ctx, topic_id), page)]
         return await super().on_payload(ctx, action)
 
-    def _topic_reply(self, ctx: Context, topic: Topic) -> Reply:
+    def _topic_reply(self, ctx: Context, topic: Topic, note: str = "") -> Reply:
         assert ctx.kb.qa is not None
+        # Kept for a follow-up "văn bản nào quy định?" (one JSON row per user).
+        ctx.state.bucket(NAME)["last_topic"] = topic.id
+        text = ctx.kb.qa.render(topic)
         buttons = []
         if topic.more:
             buttons.append(Button(ctx.text("faq.more"), f"faq:more:{topic.id}"))
         buttons += _next_buttons(ctx, topic)
         buttons += _related_buttons(ctx, topic, MAX_BUTTONS - 1 - len(buttons))
         buttons.append(menu_button(ctx))
-        return Reply(ctx.kb.qa.render(topic), tuple(buttons))
+        return Reply(f"{note}\n\n{text}" if note else text, tuple(buttons))
+
+    def _sources_reply(self, ctx: Context, topic: Topic) -> Reply:
+        """The legal texts behind the last answered topic, as an owner reads them."""
+        items = "\n".join(f"• {readable(s)}" for s in sources_of(topic, ctx.kb.province_info))
+        lines = [ctx.text("faq.sources_followup", title=topic.title, items=items)]
+        status = status_text(ctx.kb.ui, topic.statuses)
+        if status:
+            lines.append(status)
+        buttons = [Button(topic.title, f"faq:t:{topic.id}")]
+        if topic.id != LAW_TOPIC and _exists(ctx, LAW_TOPIC):
+            buttons.append(Button(_topic(ctx, LAW_TOPIC).title, f"faq:t:{LAW_TOPIC}"))
+        buttons.append(menu_button(ctx))
+        return Reply("\n\n".join(lines), tuple(buttons))
 
     def _more_reply(self, ctx: Context, topic: Topic, page: int) -> Reply:
         assert ctx.kb.qa is not None
@@ -106,6 +140,17 @@ class FaqCapability(Capability):
             )
         lines.append(ctx.text("faq.officer.hint"))
         return [Reply("\n".join(lines), (menu_button(ctx),))]
+
+
+def asks_for_sources(ctx: Context, text: str) -> bool:
+    """A short follow-up such as "văn bản nào quy định?", "căn cứ đâu", "luật nào" (the
+    phrases are data: ui `faq.sources_phrases`, separated by ";")."""
+    words = re.findall(r"\w+", fold(text))
+    if not words or len(words) > MAX_FOLLOWUP_WORDS:
+        return False
+    folded = " ".join(words)
+    phrases = (fold(p).strip() for p in ctx.text("faq.sources_phrases").split(";"))
+    return any(p and f" {p} " in f" {folded} " for p in phrases)
 
 
 def _exists(ctx: Context, topic_id: str) -> bool:

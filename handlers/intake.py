@@ -28,6 +28,9 @@ from knowledge.parsing.fold import fold
 
 SUMMARY, CONSENT = "summary", "consent"
 _WRONG_LIMIT = 3
+# The production-site address step (its text feeds the đề án); an old province named in it
+# gets the new one added.
+SITE_ADDRESS = "site_address"
 
 
 class IntakeCapability(Capability):
@@ -123,7 +126,13 @@ class IntakeCapability(Capability):
         return await self._goto(ctx, form, bucket, step, lead)
 
     async def _accept(
-        self, ctx: Context, form: Form, bucket: dict[str, Any], step: str, value: Any
+        self,
+        ctx: Context,
+        form: Form,
+        bucket: dict[str, Any],
+        step: str,
+        value: Any,
+        lead: str = "",
     ) -> list[Reply]:
         question = form.step(step)
         assert question is not None
@@ -142,7 +151,7 @@ class IntakeCapability(Capability):
         # A dependent answer that no longer fits is asked again rather than kept silently.
         for stale in invalidated(form, bucket["answers"], step, ctx.local_now.date()):
             bucket["answers"].pop(stale)
-        return await self._advance(ctx, form, bucket, step)
+        return await self._advance(ctx, form, bucket, step, lead)
 
     # Text and buttons -----------------------------------------------------------------------
     async def on_text(self, ctx: Context, text: str) -> list[Reply]:
@@ -181,7 +190,10 @@ class IntakeCapability(Capability):
                     Button(ctx.text("menu.contact"), "menu:contact"),
                 )
             return [reply]
-        return await self._accept(ctx, form, bucket, question.id, value)
+        lead = ""
+        if question.id == SITE_ADDRESS and isinstance(value, str):
+            value, lead = site_with_new_province(ctx, value)
+        return await self._accept(ctx, form, bucket, question.id, value, lead)
 
     async def on_payload(self, ctx: Context, action: str) -> list[Reply]:
         form = ctx.kb.intake_form
@@ -324,6 +336,24 @@ class IntakeCapability(Capability):
             Button(ctx.text("intake.cancel_no"), f"{CAP}:cancel_no"),
         )
         return [Reply(ctx.text("intake.cancel_confirm"), buttons)]
+
+
+def site_with_new_province(ctx: Context, address: str) -> tuple[str, str]:
+    """An address naming an old province gets the new one added ("…, Bến Tre cũ (nay thuộc
+    tỉnh Vĩnh Long)") so the đề án and the officers see the province since 01/7/2025; the
+    second value is the sentence telling the owner (or "")."""
+    places = ctx.kb.places
+    if places is None:
+        return address, ""
+    mentions = places.renamed(address)
+    if not mentions:
+        return address, ""
+    new = mentions[0].province
+    if fold(new.short_name) not in fold(address) or mentions[0].said_old:
+        suffix = ctx.text("intake.site_new_province", province=new.display)
+        if suffix not in address:
+            address = f"{address} {suffix}"
+    return address, ctx.kb.province_note(address)
 
 
 def _with(reply: Reply, button: Button) -> Reply:

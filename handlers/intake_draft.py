@@ -17,6 +17,7 @@ from knowledge.forms.schema import Form
 from knowledge.parsing import mask_phone
 from knowledge.parsing.fold import fold
 from knowledge.templates.de_an import DraftDocument, compose
+from knowledge.topics import STATUS_KEYS
 
 log = logging.getLogger(__name__)
 _MACHINERY = ("may_moc_thiet_bi", "day_chuyen", "mo_hinh_trinh_dien")
@@ -84,7 +85,8 @@ def build_draft(
     # The submission id keeps two same-day drafts of one establishment from overwriting.
     ref = f"hs{submission_id}_v{version}"
     stem = file_stem(ctx, template.file_prefix, values.get("establishment_name") or "", ref)
-    return compose(template, values, answers, labels, stem)
+    statuses = {key: ctx.text(f"faq.status.{key}") for key in STATUS_KEYS}
+    return compose(template, values, answers, labels, stem, statuses)
 
 
 def officer_summary(ctx: Context, form: Form, answers: dict[str, Any]) -> list[str]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from knowledge.citations import readable_list
 from knowledge.lexicon import LexiconData
 from knowledge.provinces import Province
 from knowledge.search.matcher import Candidate, MatchEntry, Matcher, Ranking
@@ -150,13 +152,28 @@ def sources_of(topic: Topic, province: Province | None) -> tuple[str, ...]:
 
 
 def render_topic(topic: Topic, ui: UiTexts, province: Province | None) -> str:
-    """The first answer: text, the province's note, the status line, the sources."""
+    """The first answer: text, the province's note, the status lines, the sources as an owner
+    reads them ("khoản 3 Điều 4 Nghị định 45/2012/NĐ-CP")."""
     parts = [topic.answer]
     if province is not None and topic.id in province.notes:
         parts.append(province.notes[topic.id])
     local_note = province is not None and topic.id in province.notes
     # The province's own note already says what is local; the generic line would repeat it.
-    if topic.status != "none" and not (topic.status == "local" and local_note):
-        parts.append(ui.text(f"faq.status.{topic.status}"))
-    parts.append(ui.text("faq.sources", sources="; ".join(sources_of(topic, province))))
+    shown = [s for s in topic.statuses if not (s == "local" and local_note)]
+    status = status_text(ui, shown)
+    if status:
+        parts.append(status)
+    parts.append(ui.text("faq.sources", sources=readable_list(sources_of(topic, province))))
     return "\n\n".join(parts)
+
+
+def status_text(ui: UiTexts, statuses: Iterable[str]) -> str:
+    """Plain-Vietnamese lines for status keys (knowledge/topics.py STATUS_KEYS); "" for a
+    guide text. Each line comes from ui `faq.status.<key>`."""
+    lines = [ui.text(f"faq.status.{s}") for s in statuses if s != "guide"]
+    if not lines:
+        return ""
+    if lines == [ui.text("faq.status.in_force")]:
+        return lines[0]
+    items = "\n".join(f"• {line}" for line in lines)
+    return f"{ui.text('faq.status_header')}\n{items}\n{ui.text('faq.status_footer')}"

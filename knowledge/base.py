@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from knowledge.answers import AnswerResult, QuestionAnswerer, render_topic
@@ -10,7 +10,8 @@ from knowledge.eligibility import EligibilityRules, load_rules
 from knowledge.forms.loader import load_form
 from knowledge.forms.schema import Form
 from knowledge.lexicon import LexiconData, load_lexicon
-from knowledge.provinces import CONTACT_FIELDS, Province, load_provinces
+from knowledge.province_names import ProvinceNames, province_note
+from knowledge.provinces import CONTACT_FIELDS, PROVINCE_CODES, Province, load_provinces
 from knowledge.templates.de_an import DeAnTemplate, load_template
 from knowledge.topics import MAX_MORE_PAGE, TELEGRAM_LIMIT, TopicSet, load_topics
 from knowledge.ui import UiTexts, load_ui
@@ -30,6 +31,7 @@ class KnowledgeBase:
     eligibility: EligibilityRules | None = None
     intake_form: Form | None = None
     de_an: DeAnTemplate | None = None
+    places: ProvinceNames | None = None
 
     def counts(self) -> dict[str, int]:
         counts = {"ui_texts": len(self.ui)}
@@ -55,29 +57,56 @@ class KnowledgeBase:
         """Answer one question (SPEC §1 `ask`); the chat's faq capability uses the same call."""
         if self.qa is None:
             raise RuntimeError("knowledge base loaded without topics")
-        return self.qa.answer(question)
+        result = self.qa.answer(question)
+        note = self.province_note(question)
+        return replace(result, answer=f"{note}\n\n{result.answer}") if note else result
+
+    def province_note(self, text: str) -> str:
+        """The sentence naming the new province of each old one in `text` ("" if none)."""
+        return province_note(self.places, self.ui, text) if self.places is not None else ""
 
     def contact_text(self) -> str:
+        """ "Liên hệ cán bộ": the configured province's agency, unit and contacts where a
+        source gives them, otherwise where to look (never an invented number)."""
         info = self.province_info
         if info is None:
             return self.ui.text("contact.generic")
+        ui = self.ui
         known = [
-            f"{self.ui.text(f'contact.field.{name}')}: {info.contacts[name]}"
+            f"{ui.text(f'contact.field.{name}')}: {info.contacts[name]}"
             for name in CONTACT_FIELDS
             if info.contacts.get(name)
         ]
-        missing = self.ui.text("contact.province_missing", province=info.name, agency=info.agency)
-        details = "\n".join(
-            [*known, *([] if len(known) == len(CONTACT_FIELDS) else [missing])]
-            + [self.ui.text("contact.province_regulation", regulation=info.regulation)]
-        )
-        centre = self.ui.text("contact.province_centre", centre=info.centre) if info.centre else ""
-        return self.ui.text(
+        lines = []
+        if info.merged:
+            members = ", ".join(o.name for o in info.merged_from)
+            lines.append(ui.text("contact.merged", province=info.display, members=members))
+        if info.centre:
+            lines.append(ui.text("contact.centre_source", source=info.centre_source))
+        else:
+            lines.append(ui.text("contact.centre_unknown", agency=info.agency))
+        lines += known
+        if len(known) < len(CONTACT_FIELDS):
+            lines.append(
+                ui.text("contact.province_missing", province=info.display, agency=info.agency)
+            )
+        lines.append(ui.text("contact.commune"))
+        if info.regulation:
+            lines.append(ui.text("contact.province_regulation", regulation=info.regulation))
+            lines.append(info.regulation_status)
+        elif info.local_rates:
+            lines.append(info.local_rates)
+        else:
+            lines.append(
+                ui.text("contact.no_regulation", province=info.display, agency=info.agency)
+            )
+        centre = ui.text("contact.province_centre", centre=info.centre) if info.centre else ""
+        return ui.text(
             "contact.province",
-            province=info.name,
+            province=info.display,
             agency=info.agency,
             centre=centre,
-            details=details,
+            details="\n".join(lines),
         )
 
 
@@ -103,9 +132,12 @@ def load_knowledge(root: Path | None = None, province: str | None = None) -> Kno
     lexicon = load_lexicon(root / "lexicon")
     topics = load_topics(root / "topics")
     provinces = load_provinces(root / "provinces", [t.id for t in topics])
-    if province and province not in provinces:
+    if province and (province not in PROVINCE_CODES or province not in provinces):
         raise KnowledgeError(
-            root / "provinces", None, f"BOT_PROVINCE={province!r}: no file {province}.yaml"
+            root / "provinces",
+            None,
+            f"BOT_PROVINCE={province!r} is not one of the 34 province codes "
+            f"({', '.join(PROVINCE_CODES)})",
         )
     _check_lengths(topics, ui, provinces)
     qa = QuestionAnswerer(topics, lexicon, ui, provinces.get(province) if province else None)
@@ -120,4 +152,5 @@ def load_knowledge(root: Path | None = None, province: str | None = None) -> Kno
         eligibility=load_rules(root / "rules" / "eligibility.yaml"),
         intake_form=intake_form,
         de_an=load_template(root / "templates" / "de_an.yaml", set(intake_form.ids())),
+        places=ProvinceNames(provinces),
     )

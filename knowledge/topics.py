@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +53,18 @@ TELEGRAM_LIMIT = 4096
 MAX_FIRST_ANSWER = 900
 MAX_MORE_PAGE = 1500
 MAX_TITLE = 40
-STATUS_KEYS = frozenset({"none", "nd235", "tt64", "both", "local"})
+# Legal status of a topic's facts, shown in plain words (ui `faq.status.<key>`):
+#   in_force  the cited text is in force and no amendment is known;
+#   nd235     NĐ 45/2012 as amended by NĐ 235/2025 (27/8/2025), amendment not read;
+#   tt64      TT 28/2018 as amended by TT 64/2024, amendment not read;
+#   tt139     money rules possibly replaced by TT 139/2026/TT-BTC (25/9/2026), text not read;
+#   tt66      national plan, dossier, advances, settlement possibly replaced by
+#             TT 66/2026/TT-BCT (06/10/2026), text not read;
+#   district  the text relies on the district level, gone since 01/7/2025;
+#   local     set by each province;
+#   guide     not a legal fact (how to use the bot).
+STATUS_KEYS = ("in_force", "nd235", "tt64", "tt139", "tt66", "district", "local", "guide")
+ALONE_STATUSES = frozenset({"in_force", "guide"})
 NEXT_STEPS = {"elig": "menu:elig", "intake": "menu:intake"}
 
 
@@ -63,7 +75,8 @@ class Topic:
     answer: str
     more: tuple[str, ...]
     sources: tuple[str, ...]
-    status: str
+    statuses: tuple[str, ...]
+    reviewed: dt.date
     next: tuple[str, ...]
     related: tuple[str, ...]
     examples: tuple[str, ...]
@@ -123,6 +136,21 @@ def _strings(path: Path, item: LineDict, key: str, tid: str, minimum: int) -> tu
     return tuple(v.strip() for v in value)
 
 
+def _statuses(path: Path, item: LineDict, tid: str) -> tuple[str, ...]:
+    """`status:` is required: one key or a list of keys of STATUS_KEYS."""
+    raw = item.get("status")
+    values = [raw] if isinstance(raw, str) else raw
+    line = item.line_of("status")
+    if not isinstance(values, list) or not values:
+        raise KnowledgeError(path, line, f"{tid}: 'status' is required ({', '.join(STATUS_KEYS)})")
+    for value in values:
+        if value not in STATUS_KEYS:
+            raise KnowledgeError(path, line, f"{tid}: unknown status {value!r}")
+    if len(values) > 1 and ALONE_STATUSES & set(values):
+        raise KnowledgeError(path, line, f"{tid}: in_force and guide stand alone")
+    return tuple(values)
+
+
 def _topic(path: Path, item: LineDict) -> Topic:
     tid = item.get("id")
     if not isinstance(tid, str) or tid not in SPEC_TOPIC_IDS:
@@ -133,9 +161,12 @@ def _topic(path: Path, item: LineDict) -> Topic:
             raise KnowledgeError(
                 path, item.line_of("more"), f"{tid}: 'more' page {number} is too long"
             )
-    status = item.get("status", "none")
-    if status not in STATUS_KEYS:
-        raise KnowledgeError(path, item.line_of("status"), f"{tid}: unknown status {status!r}")
+    statuses = _statuses(path, item, tid)
+    reviewed = item.get("reviewed")
+    if not isinstance(reviewed, dt.date):
+        raise KnowledgeError(
+            path, item.line_of("reviewed"), f"{tid}: 'reviewed' must be a date (YYYY-MM-DD)"
+        )
     steps = _strings(path, item, "next", tid, 0)
     if any(s not in NEXT_STEPS for s in steps):
         raise KnowledgeError(path, item.line_of("next"), f"{tid}: 'next' allows elig, intake")
@@ -145,7 +176,8 @@ def _topic(path: Path, item: LineDict) -> Topic:
         answer=_text(path, item, "answer", MAX_FIRST_ANSWER, tid),
         more=more,
         sources=_strings(path, item, "sources", tid, 1),
-        status=status,
+        statuses=statuses,
+        reviewed=reviewed,
         next=steps,
         related=_strings(path, item, "related", tid, 0),
         examples=_strings(path, item, "examples", tid, 3),

@@ -36,7 +36,7 @@ def test_buttons_by_number_then_resume_in_a_new_process(subprocess_env: dict[str
     third = chat(subprocess_env, ["#elig:a:difficult_area:false", "chưa"])
     result = third[-1]
     assert "THUỘC DIỆN" in result["text"]
-    assert "NĐ 235/2025/NĐ-CP" in result["text"]
+    assert "Nghị định 235/2025/NĐ-CP" in result["text"]
     assert "faq:t:may_moc_thiet_bi" in payloads(result)
     assert "intake:from_elig" in payloads(result)
 
@@ -47,4 +47,4 @@ def test_free_text_to_not_eligible_in_the_console(subprocess_env: dict[str, str]
     )
     assert "em hiểu là" in replies[-2]["text"]
     assert "CHƯA thuộc diện" in replies[-1]["text"]
-    assert "TT 46/2012/TT-BCT Đ5 k1" in replies[-1]["text"]
+    assert "khoản 1 Điều 5 Thông tư 46/2012/TT-BCT" in replies[-1]["text"]

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.db.repositories import CoreRepository
 from tests.transcript import Chat
 
-NOTE_WORDS = ("NĐ 235/2025/NĐ-CP", "Sở Công Thương")
+NOTE_WORDS = ("Nghị định 235/2025/NĐ-CP", "Sở Công Thương")
 
 
 async def stored(app: App, user: str = "owner-1") -> tuple[str | None, str | None, dict]:
@@ -48,7 +48,7 @@ async def test_buttons_to_eligible(chat: Chat, app: App) -> None:
     assert "ngân sách nhà nước" in chat.text
     await chat.press("elig:a:other_state_funding_same_content:false")
     assert_result(chat, eligible=True)
-    assert "NĐ 45/2012/NĐ-CP Đ6 k1" in chat.text  # the difficult-area priority
+    assert "khoản 1 Điều 6 Nghị định 45/2012/NĐ-CP" in chat.text  # the difficult-area priority
     assert "faq:t:may_moc_thiet_bi" in chat.payloads
     assert "faq:t:dao_tao_nghe" in chat.payloads
     flow, _, bucket = await stored(app)
@@ -76,7 +76,7 @@ async def test_buttons_trade_and_brick_kiln(chat: Chat) -> None:
     await chat.press("elig:a:site_area:xa")
     await chat.press("elig:a:sector:gach_nung_thu_cong")
     assert_result(chat, eligible=False)
-    assert "TT 46/2012/TT-BCT Đ5 k1" in chat.text
+    assert "khoản 1 Điều 5 Thông tư 46/2012/TT-BCT" in chat.text
     await chat.press("elig:back")  # back from the verdict re-asks the sector
     assert "elig:a:sector:thuong_mai_dich_vu" in chat.payloads
     await chat.press("elig:a:sector:thuong_mai_dich_vu")

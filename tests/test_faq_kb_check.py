@@ -118,7 +118,7 @@ def test_abbreviation_expanding_to_an_abbreviation(knowledge_copy: Path) -> None
 
 
 def test_unknown_province_setting() -> None:
-    with pytest.raises(KnowledgeError, match="no file ha_giang.yaml"):
+    with pytest.raises(KnowledgeError, match="not one of the 34 province codes"):
         load_knowledge(province="ha_giang")
 
 

@@ -16,6 +16,7 @@ from knowledge.eligibility.answers import (
     NUMBER_KEYS,
     SUPPORT_TOPICS,
 )
+from knowledge.topics import STATUS_KEYS
 from knowledge.yamlfile import KnowledgeError, LineDict, load_yaml
 
 
@@ -29,9 +30,18 @@ class Criterion(_Strict):
     source: str = Field(min_length=3)
     effective: date
     status: str = Field(min_length=3)
+    legal_status: list[str] = Field(min_length=1)
     text: str = Field(min_length=3)
     fail_text: str | None = None
     change: str | None = None
+
+    @field_validator("legal_status")
+    @classmethod
+    def _known_status(cls, value: list[str]) -> list[str]:
+        unknown = [v for v in value if v not in STATUS_KEYS or v == "guide"]
+        if unknown:
+            raise ValueError(f"unknown legal_status {unknown[0]!r} (use {', '.join(STATUS_KEYS)})")
+        return value
 
 
 class EntityCriterion(Criterion):

@@ -6,12 +6,14 @@ Composing is pure (answers in, blocks out) so the bot layer only lays blocks out
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from knowledge.topics import STATUS_KEYS
 from knowledge.yamlfile import KnowledgeError, LineDict, load_yaml
 
 # Values computed from the answers rather than typed by the owner.
@@ -30,6 +32,8 @@ DERIVED = frozenset(
     }
 )
 _TOKEN = re.compile(r"\{([a-z_][a-z0-9_]*)\}|\[\[(.+?)\]\]")
+# A citation of a legal text inside the template: such a block needs `source` and `status`.
+_CITES_LAW = re.compile(r"\b(?:Nghị định|Thông tư|NĐ|TT)(?: số)? \d+/\d{4}")
 
 
 class _Strict(BaseModel):
@@ -47,6 +51,22 @@ class BlockSpec(_Strict):
     text: str | None = None
     bullets: tuple[str, ...] | None = None
     table: TableSpec | None = None
+    # A block that states a legal fact names its source and its status keys
+    # (knowledge/topics.py STATUS_KEYS); the draft prints the status in words under it.
+    source: str | None = None
+    status: tuple[str, ...] = ()
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [v for v in value if v not in STATUS_KEYS or v == "guide"]
+        if unknown:
+            raise ValueError(f"unknown status {unknown[0]!r} (use {', '.join(STATUS_KEYS)})")
+        return value
+
+    def strings(self) -> list[str]:
+        cells = [c for row in self.table.rows for c in row] if self.table else []
+        return [*([self.text] if self.text else []), *(self.bullets or ()), *cells]
 
 
 class SectionSpec(_Strict):
@@ -112,6 +132,17 @@ def load_template(path: Path, known_fields: set[str]) -> DeAnTemplate:
         error = exc.errors()[0]
         loc = [str(p) for p in error["loc"]]
         raise KnowledgeError(path, _line(data, loc), f"{'.'.join(loc)}: {error['msg']}") from None
+    for s_index, section in enumerate(template.sections):
+        for b_index, spec in enumerate(section.blocks):
+            if any(_CITES_LAW.search(s) for s in spec.strings()) and not (
+                spec.source and spec.status
+            ):
+                loc = ["sections", str(s_index), "blocks", str(b_index)]
+                raise KnowledgeError(
+                    path,
+                    _line(data, loc),
+                    f"{'.'.join(loc)}: a legal fact needs source and status",
+                )
     allowed = known_fields | DERIVED
     for key, value in _strings(data, []):
         for match in _TOKEN.finditer(value[1]):
@@ -175,7 +206,10 @@ def compose(
     answers: dict[str, Any],
     labels: dict[str, str],
     file_stem: str,
+    status_lines: Mapping[str, str] | None = None,
 ) -> DraftDocument:
+    """`status_lines` maps status keys to their plain words (ui `faq.status.<key>`); a block
+    with a status gets them as a note paragraph under it."""
     blocks: list[Block] = [
         Block("paragraph", fill(h, values, labels), style="bold-center") for h in template.header
     ]
@@ -198,6 +232,9 @@ def compose(
                 )
                 bold = tuple(i + 1 for i in spec.table.bold_rows)
                 blocks.append(Block("table", rows=(header, *rows), bold_rows=(0, *bold)))
+            notes = [status_lines[s] for s in spec.status if status_lines and s in status_lines]
+            if notes:
+                blocks.append(Block("paragraph", (Run(" ".join(notes)),), style="note"))
     for line in template.signature:
         blocks.append(Block("paragraph", fill(line, values, labels), style="right"))
     return DraftDocument(file_stem=file_stem, blocks=tuple(blocks))
