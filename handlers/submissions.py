@@ -25,6 +25,7 @@ _FILTERS = {
     "tiepnhan": "acknowledged", "acknowledged": "acknowledged",
     "bosung": "needs_info", "needs_info": "needs_info",
     "khongphuhop": "rejected", "rejected": "rejected",
+    "dahotro": "supported", "hotro": "supported", "supported": "supported",
 }  # fmt: skip
 # Which status each officer action may start from.
 _FROM = {
