@@ -46,9 +46,7 @@ class Checkin(Base):
     """One planned check-in; its message and single reminder are outbox rows (`*_key`)."""
 
     __tablename__ = "checkins"
-    __table_args__ = (
-        UniqueConstraint("support_id", "offset_months", name="uq_checkins_offset"),
-    )
+    __table_args__ = (UniqueConstraint("support_id", "offset_months", name="uq_checkins_offset"),)
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     support_id: Mapped[int] = mapped_column(
