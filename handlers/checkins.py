@@ -18,7 +18,7 @@ from handlers.messages import Button, Reply
 from handlers.support import PREFIX, SupportError, mark_supported, parse_support_command
 from knowledge.followup import Followup
 from knowledge.formatting import format_date, format_money
-from knowledge.forms.engine import display, means_unknown, next_step, parse_answer, shown
+from knowledge.forms.engine import display, means_unknown, next_step, parse_answer
 from knowledge.forms.schema import Question
 from knowledge.parsing import ParseError
 
@@ -245,7 +245,13 @@ class CheckinsCapability(Capability):
         question: Question,
         lead: str = "",
     ) -> Reply:
-        steps = shown(followup.form, bucket["answers"])
+        answers = bucket["answers"]
+        # Steps whose condition is not decided yet count too: "Câu 1/7", not "Câu 1/2".
+        steps = [
+            q
+            for q in followup.form.steps
+            if all(answers.get(f, allowed[0]) in allowed for f, allowed in q.when.items())
+        ]
         n = next((i for i, q in enumerate(steps, 1) if q.id == question.id), 1)
         lines = [lead] if lead else []
         lines.append(f"{ctx.text('followup.progress', n=n, total=len(steps))}. {question.prompt}")
