@@ -19,7 +19,8 @@ from tests.transcript import Chat
 
 async def _answer_first_checkin(chat: Chat, reply) -> None:
     await chat.press(go_payload(reply))
-    assert "Câu 1/7" in chat.text and "còn hoạt động" in chat.text
+    assert "Câu 1/7" in chat.text
+    assert "còn hoạt động" in chat.text
     await chat.press("chk:ans:operating:yes")
     assert "bao nhiêu lao động" in chat.text
     assert "Lúc đăng ký anh/chị ghi: 12." in chat.text
@@ -38,11 +39,13 @@ async def _answer_first_checkin(chat: Chat, reply) -> None:
 
 async def test_intake_to_supported_to_three_checkins_with_a_restart(app, chat, clock):
     officer = await supported_dossier(app, chat)
-    assert "đã ghi nhận hồ sơ #1" in officer.text.lower() or "Đã ghi nhận hồ sơ #1" in officer.text
-    assert "300.000.000 đồng" in officer.text and "520.000.000 đồng" in officer.text
+    assert "Dạ, đã ghi nhận hồ sơ #1" in officer.text
+    assert "300.000.000 đồng" in officer.text
+    assert "520.000.000 đồng" in officer.text
     assert "15/02/2027, 15/05/2027, 15/11/2027" in officer.text
     [support] = await supports(app)
-    assert support.baseline["workers"] == 12 and support.baseline["wage"] == 6_000_000
+    assert support.baseline["workers"] == 12
+    assert support.baseline["wage"] == 6_000_000
     assert support.baseline["revenue"] == 2_400_000_000
     keys = await by_key(app)
     assert set(keys) == {
@@ -62,7 +65,8 @@ async def test_intake_to_supported_to_three_checkins_with_a_restart(app, chat, c
     assert not push.checkin_messages()
     assert not [r for r in await push.at(local(2027, 2, 16, 6, 30)) if "tháng" in r.text]
     [invite] = [r for r in await push.at(local(2027, 2, 16, 7, 1)) if "chk:go" in str(r)]
-    assert "Đã khoảng 3 tháng" in invite.text and "7 câu" in invite.text
+    assert "Đã khoảng 3 tháng" in invite.text
+    assert "7 câu" in invite.text
     assert "/xoadulieu" in invite.text
     assert [b.label for b in invite.buttons] == ["Trả lời ngay", "Không nhận hỏi thăm nữa"]
     await _answer_first_checkin(chat, invite)
@@ -86,7 +90,8 @@ async def test_intake_to_supported_to_three_checkins_with_a_restart(app, chat, c
         app2 = app3
         owner = Chat(app3.dispatcher, user="owner-1")
         await owner.press(go_payload(invite6))  # resumes where it stopped, nothing lost
-        assert "trả lời tiếp" in owner.text and "thu nhập bình quân" in owner.text
+        assert "trả lời tiếp" in owner.text
+        assert "thu nhập bình quân" in owner.text
         for _ in range(5):
             if "cảm ơn anh/chị đã trả lời" in owner.text:
                 break
@@ -98,7 +103,8 @@ async def test_intake_to_supported_to_three_checkins_with_a_restart(app, chat, c
         # 12 months: no answer → exactly one polite reminder, then nothing.
         [invite12] = [r for r in await push3.at(local(2027, 11, 15, 9)) if "chk:go" in str(r)]
         [reminder] = await push3.at(local(2027, 11, 22, 9))
-        assert "nhắc nhẹ một lần" in reminder.text and "12 tháng" in reminder.text
+        assert "nhắc nhẹ một lần" in reminder.text
+        assert "12 tháng" in reminder.text
         for day in (23, 30):
             assert await push3.at(local(2027, 11, day, 9)) == []
         await owner.press(go_payload(reminder))
@@ -130,7 +136,8 @@ async def test_intake_to_supported_to_three_checkins_with_a_restart(app, chat, c
         text = boss.text
         assert "TỔNG CỘNG (1 cơ sở)" in text
         assert "520 triệu đồng ÷ 300 triệu đồng ≈ 1,7 (trên 1 cơ sở)" in text
-        assert "Lao động: 12 → 16" in text and "chỉ 1 cơ sở" in text
+        assert "Lao động: 12 → 16" in text
+        assert "chỉ 1 cơ sở" in text
         assert "%" not in text.split("THEO TỈNH")[0].replace("tính %", "")
         assert "Ngừng hoạt động (1): Hộ kinh doanh Bún khô Minh Anh" in text
         assert "Trả lời hỏi thăm: 3/3 lần hỏi" in text
@@ -147,7 +154,7 @@ async def test_owner_refuses_checkins_with_the_button(app, chat, clock):
     assert stop == "chk:stop:1"
     stranger = Chat(app.dispatcher, user="someone-else")
     await stranger.press(stop)
-    assert "không còn hiệu lực" in stranger.text or "menu" in stranger.text.lower()
+    assert "không hỏi thăm nữa" not in stranger.text
     assert (await supports(app))[0].refused_at is None
     await chat.press(stop)
     assert "không hỏi thăm nữa" in chat.text
@@ -168,8 +175,10 @@ async def test_erasure_removes_checkin_answers(app, chat, clock):
     rows = await checkins(app)
     assert all(r.answers == {} for r in rows)
     [support] = await supports(app)
-    assert support.baseline == {} and support.user_id is None
-    assert support.submission_id is None and "Bún khô" not in support.establishment
+    assert support.baseline == {}
+    assert support.user_id is None
+    assert support.submission_id is None
+    assert "Bún khô" not in support.establishment
     assert support.state_support == 300_000_000  # the officers' money figures stay
     assert set(await by_key(app)) == {"chk:1:notice", "chk:1:3"}
     assert await push.at(local(2027, 5, 15, 9)) == []
@@ -184,7 +193,8 @@ async def test_officer_commands_are_refused_to_owners_and_explain_bad_input(app,
     assert "chỉ dành cho cán bộ" in chat.text
     officer = Chat(app.dispatcher, user="officer")
     await officer.say("/dahotro")
-    assert "/dahotro <mã hồ sơ>" in officer.text and "3, 6, 12" in officer.text
+    assert "/dahotro <mã hồ sơ>" in officer.text
+    assert "3, 6, 12" in officer.text
     for argument, expected in (
         ("abc 300tr 520tr 15/11/2026", "mã hồ sơ “abc” không đúng"),
         ("1 300tr 15/11/2026", "cách ghi nhận"),
