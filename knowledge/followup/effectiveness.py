@@ -165,9 +165,9 @@ def figures(key: str, rows: Iterable[EstablishmentRow]) -> GroupFigures:
         asked=len(asked),
         answered=sum(1 for c in asked if c.answered),
         asked_establishments=sum(1 for r in rows if any(c.asked for c in r.checkins)),
-        stopped=tuple(r.establishment for r in rows if r.stopped),
-        not_answering=tuple(r.establishment for r in rows if r.not_answering),
-        refused=tuple(r.establishment for r in rows if r.refused),
+        stopped=tuple(sorted(r.establishment for r in rows if r.stopped)),
+        not_answering=tuple(sorted(r.establishment for r in rows if r.not_answering)),
+        refused=tuple(sorted(r.establishment for r in rows if r.refused)),
     )
 
 
