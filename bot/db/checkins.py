@@ -153,7 +153,7 @@ class CheckinRepository:
         return await self._drop_unsent(await self._keys([support_id]))
 
     async def erase_user(self, user_id: int) -> int:
-        ids = list(
+        ids: list[int] = list(
             (
                 await self.session.execute(
                     select(_supports.c.id).where(_supports.c.user_id == user_id)
