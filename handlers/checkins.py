@@ -23,6 +23,14 @@ from knowledge.forms.schema import Question
 from knowledge.parsing import ParseError
 
 
+def baseline_value(followup: Followup, bucket: dict[str, Any], question: Question) -> int | None:
+    """The figure given at intake for a compared step (workers, wage, revenue), if any."""
+    if question.id not in followup.compared:
+        return None
+    value = bucket.get("baseline", {}).get(question.id)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 class CheckinsCapability(Capability):
     name = PREFIX
 
@@ -91,7 +99,7 @@ class CheckinsCapability(Capability):
                 raise StaleButton
             return await self._accept(ctx, followup, bucket, question, value)
         if verb == "same":
-            before = await self._baseline(ctx, bucket, question)
+            before = baseline_value(followup, bucket, question)
             if before is None:
                 raise StaleButton
             return await self._accept(ctx, followup, bucket, question, before)
@@ -113,7 +121,7 @@ class CheckinsCapability(Capability):
                 question, text, today=ctx.local_now.date(), answers=bucket["answers"]
             )
         except ParseError as exc:
-            return [await self._ask(ctx, followup, bucket, question, exc.message)]
+            return [self._ask(ctx, followup, bucket, question, exc.message)]
         return await self._accept(ctx, followup, bucket, question, value)
 
     async def on_cancel(self, ctx: Context) -> list[Reply] | None:
@@ -151,13 +159,8 @@ class CheckinsCapability(Capability):
         )  # fmt: skip
         lead = ctx.text("followup.resume") if checkin.answers else ""
         passed = set(checkin.answers) | set(skipped)
-        return await self._goto(
-            ctx,
-            followup,
-            bucket,
-            next_step(followup.form, {**checkin.answers}, None, passed),
-            lead,
-        )
+        step = next_step(followup.form, checkin.answers, None, passed)
+        return await self._goto(ctx, followup, bucket, step, lead)
 
     async def _stop(self, ctx: Context, raw_id: str) -> list[Reply]:
         support = await ctx.store.checkins.get_support(int(raw_id)) if raw_id.isdigit() else None
@@ -189,9 +192,7 @@ class CheckinsCapability(Capability):
         self, ctx: Context, followup: Followup, bucket: dict[str, Any], question: Question
     ) -> list[Reply]:
         if not question.optional:
-            return [
-                await self._ask(ctx, followup, bucket, question, ctx.text("followup.not_optional"))
-            ]
+            return [self._ask(ctx, followup, bucket, question, ctx.text("followup.not_optional"))]
         bucket["answers"].pop(question.id, None)
         if question.id not in bucket["skipped"]:
             bucket["skipped"].append(question.id)
@@ -226,19 +227,10 @@ class CheckinsCapability(Capability):
         assert question is not None
         bucket["step"] = step
         ctx.state.enter(PREFIX, step)
-        return [await self._ask(ctx, followup, bucket, question, lead)]
+        return [self._ask(ctx, followup, bucket, question, lead)]
 
-    async def _baseline(
-        self, ctx: Context, bucket: dict[str, Any], question: Question
-    ) -> int | None:
-        followup = ctx.kb.followup
-        if followup is None or question.id not in followup.compared:
-            return None
-        value = bucket.get("baseline", {}).get(question.id)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-    async def _ask(
-        self,
+    @staticmethod
+    def _ask(
         ctx: Context,
         followup: Followup,
         bucket: dict[str, Any],
@@ -262,7 +254,7 @@ class CheckinsCapability(Capability):
                 Button(labels.get(v, question.label_of(v)), f"{PREFIX}:ans:{question.id}:{v}")
                 for v in question.values()
             ]
-        before = await self._baseline(ctx, bucket, question)
+        before = baseline_value(followup, bucket, question)
         if before is not None:
             shown_value = display(question, before)
             lines.append(ctx.text("followup.before", value=shown_value))

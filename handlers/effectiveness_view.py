@@ -90,70 +90,60 @@ def _signed(text: str, value: float) -> str:
     return f"+{text}" if value > 0 else (f"−{text.lstrip('-')}" if value < 0 else text)
 
 
-def group_lines(ui: UiTexts, figures: GroupFigures) -> list[str]:
-    """The bullet lines of one group (the total or one province, support type, sector)."""
+def _money_lines(ui: UiTexts, figures: GroupFigures) -> list[str]:
     own, state = format_money_short(figures.own_capital), format_money_short(figures.state_support)
     lines = [ui.text("report.money", state=state, own=own)]
     if figures.leverage is None:
-        lines.append(ui.text("report.leverage_none"))
+        return [*lines, ui.text("report.leverage_none")]
+    ratio, count = decimal_vi(figures.leverage), figures.establishments
+    return [*lines, ui.text("report.leverage", own=own, state=state, ratio=ratio, count=count)]
+
+
+def _pair_line(ui: UiTexts, key: str, pair: BeforeAfter) -> str:
+    """Jobs (people), average wage or total revenue (money) before → after, with its basis."""
+    if not pair.n:
+        return ui.text("report.no_pairs", what=ui.text(f"report.what_{key}"))
+    if key == "jobs":
+        before, after = pair.before, pair.after
+        shown = group_digits
     else:
-        ratio = decimal_vi(figures.leverage)
-        count = figures.establishments
-        lines.append(ui.text("report.leverage", own=own, state=state, ratio=ratio, count=count))
-    jobs, wage, revenue = figures.jobs, figures.wage, figures.revenue
-    if jobs.n:
-        diff = _signed(group_digits(abs(jobs.after - jobs.before)), jobs.after - jobs.before)
-        lines.append(
-            ui.text(
-                "report.jobs",
-                before=group_digits(jobs.before),
-                after=group_digits(jobs.after),
-                change=_change(jobs, diff),
-                basis=_basis(ui, jobs),
-            )
-        )
-    else:
-        lines.append(ui.text("report.no_pairs", what=ui.text("report.what_jobs")))
-    for key, what, pair, average in (
-        ("report.wage", "report.what_wage", wage, True),
-        ("report.revenue", "report.what_revenue", revenue, False),
-    ):
-        if not pair.n:
-            lines.append(ui.text("report.no_pairs", what=ui.text(what)))
-            continue
+        average = key == "wage"
         before = round(pair.before / pair.n) if average else pair.before
         after = round(pair.after / pair.n) if average else pair.after
-        diff = _signed(format_money_short(abs(after - before)), after - before)
-        lines.append(
-            ui.text(
-                key,
-                before=format_money_short(before),
-                after=format_money_short(after),
-                change=_change(pair, diff),
-                basis=_basis(ui, pair),
-            )
-        )
+        shown = format_money_short
+    diff = _signed(shown(abs(after - before)), after - before)
+    return ui.text(
+        f"report.{key}",
+        before=shown(before),
+        after=shown(after),
+        change=_change(pair, diff),
+        basis=_basis(ui, pair),
+    )
+
+
+def _response_line(ui: UiTexts, figures: GroupFigures) -> str:
     if not figures.asked:
-        lines.append(ui.text("report.response_none"))
-    elif figures.response_rate is None:
-        lines.append(
-            ui.text(
-                "report.response_few",
-                answered=figures.answered,
-                asked=figures.asked,
-                count=figures.asked_establishments,
-            )
-        )
-    else:
-        lines.append(
-            ui.text(
-                "report.response",
-                answered=figures.answered,
-                asked=figures.asked,
-                rate=percent_vi(figures.response_rate).lstrip("+"),
-                count=figures.asked_establishments,
-            )
-        )
+        return ui.text("report.response_none")
+    values = {
+        "answered": figures.answered,
+        "asked": figures.asked,
+        "count": figures.asked_establishments,
+    }
+    if figures.response_rate is None:
+        return ui.text("report.response_few", **values)
+    rate = percent_vi(figures.response_rate).lstrip("+")
+    return ui.text("report.response", rate=rate, **values)
+
+
+def group_lines(ui: UiTexts, figures: GroupFigures) -> list[str]:
+    """The bullet lines of one group (the total or one province, support type, sector)."""
+    lines = _money_lines(ui, figures)
+    lines += [
+        _pair_line(ui, "jobs", figures.jobs),
+        _pair_line(ui, "wage", figures.wage),
+        _pair_line(ui, "revenue", figures.revenue),
+        _response_line(ui, figures),
+    ]
     for key, names in (
         ("report.stopped", figures.stopped),
         ("report.not_answering", figures.not_answering),
