@@ -235,7 +235,7 @@ async def test_an_old_completion_records_but_sends_no_stale_checkins(app, chat, 
     assert len(await checkins(app)) == 3
 
 
-async def test_checkin_for_build_app(settings, clock):
+async def test_two_instances_send_a_due_checkin_once(settings, clock):
     """Two instances on one database dispatch a due check-in once."""
     first = await build_app(settings, clock=clock, migrate=False)
     second = await build_app(settings, clock=clock, migrate=False)
