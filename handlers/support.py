@@ -185,6 +185,44 @@ async def mark_supported(
     return result
 
 
+async def support_lines(
+    ui: UiTexts, store: Store, submission_id: int, tz: tzinfo, now: datetime
+) -> list[str]:
+    """For the officer's view of a supported dossier: the money and each check-in's state."""
+    support = await store.checkins.support_for_submission(submission_id)
+    if support is None:
+        return []
+    lines = [
+        ui.text(
+            "followup.view",
+            state=format_money(support.state_support),
+            own=format_money(support.own_capital),
+            date=format_date(support.completed_on),
+        )
+    ]
+    for checkin in await store.checkins.checkins_of(support.id):
+        if checkin.completed_at is not None:
+            key = "answered"
+        elif checkin.answers:
+            key = "started"
+        elif checkin.outbox_key is None:
+            key = "too_late"
+        elif checkin.due_at > now:
+            key = "planned"
+        else:
+            key = "waiting"
+        lines.append(
+            ui.text(
+                f"followup.view_{key}",
+                months=checkin.offset_months,
+                date=format_date(checkin.due_at.astimezone(tz)),
+            )
+        )
+    if support.refused_at is not None:
+        lines.append(ui.text("followup.view_refused"))
+    return lines
+
+
 async def _queue_checkin(
     store: Store,
     kb: KnowledgeBase,

@@ -73,6 +73,10 @@ async def test_intake_to_supported_to_three_checkins_with_a_restart(app, chat, c
     # Answered: its one reminder never goes.
     assert "chk:1:3:rem" not in await by_key(app)
     assert await push.at(local(2027, 2, 23, 10)) == []
+    await officer.say("/xemhoso 1")
+    assert "Đã hỗ trợ: 300.000.000 đồng; vốn đối ứng thực tế: 520.000.000 đồng" in officer.text
+    assert "Hỏi thăm 3 tháng (15/02/2027): đã trả lời." in officer.text
+    assert "Hỏi thăm 6 tháng: dự kiến gửi 15/05/2027." in officer.text
 
     # 6 months: sent by this instance, then the service restarts.
     [invite6] = [r for r in await push.at(local(2027, 5, 15, 9, 1)) if "chk:go" in str(r)]
