@@ -11,8 +11,10 @@ from bot.db.migrate import upgrade
 from bot.dispatcher import Dispatcher
 from bot.drafts import DocxRenderer
 from handlers.capability import Capability
+from handlers.checkins import CheckinsCapability
 from handlers.context import CoreConfig
 from handlers.core import Core
+from handlers.effectiveness import EffectivenessCapability
 from handlers.eligibility import EligibilityCapability
 from handlers.faq import FaqCapability
 from handlers.intake import IntakeCapability
@@ -44,6 +46,8 @@ def build_capabilities(kb: KnowledgeBase) -> list[Capability]:
     caps["intake"] = IntakeCapability(renderer)
     caps["sub"] = SubmissionsCapability(renderer)
     caps["rem"] = RemindersCapability()
+    caps["chk"] = CheckinsCapability()
+    caps["eff"] = EffectivenessCapability()
     caps["menu"] = MenuCapability(caps.get)
     return list(caps.values())
 

@@ -1,4 +1,4 @@
-"""Command line of SPEC §1: chat, ask, eligibility, run, db, reminders, kb."""
+"""Command line of SPEC §1: chat, ask, eligibility, run, db, reminders, kb, report."""
 
 from __future__ import annotations
 
@@ -44,6 +44,14 @@ def _parser() -> argparse.ArgumentParser:
     dispatch = rem_sub.add_parser("dispatch", help="chạy một lượt gửi nhắc hạn")
     dispatch.add_argument("--now", help="thời điểm giả định, ISO 8601")
 
+    report = sub.add_parser("report", help="báo cáo")
+    report_sub = report.add_subparsers(dest="report_command", required=True)
+    eff = report_sub.add_parser("effectiveness", help="hiệu quả sau hỗ trợ khuyến công")
+    eff.add_argument("--province", help="mã tỉnh, ví dụ quang_ninh")
+    eff.add_argument("--year", type=int, help="năm hoàn thành đề án, ví dụ 2027")
+    eff.add_argument("--format", choices=("text", "json", "xlsx"), default="text")
+    eff.add_argument("--output", type=Path, help="tệp kết quả (bắt buộc với xlsx)")
+
     kb = sub.add_parser("kb", help="cơ sở tri thức")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     check = kb_sub.add_parser("check", help="kiểm tra toàn bộ dữ liệu trong knowledge/")
@@ -87,6 +95,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(dispatch_command(settings, args.now, sys.stdout))
     if args.command == "run":
         return _serve(settings)
+    if args.command == "report":
+        return _report(settings, args)
     print(f"Dạ, lệnh '{args.command}' đang được hoàn thiện.", file=sys.stderr)
     return 2
 
@@ -107,6 +117,23 @@ async def _chat(settings: Settings, user: str, json_mode: bool) -> int:
     finally:
         await app.close()
     return 0
+
+
+def _report(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from bot.report_command import effectiveness_command
+
+    return effectiveness_command(
+        settings,
+        province=args.province,
+        year=args.year,
+        fmt=args.format,
+        output=args.output,
+        out=sys.stdout,
+        err=sys.stderr,
+        now=datetime.now(UTC),
+    )
 
 
 def _serve(settings: Settings) -> int:

@@ -42,7 +42,8 @@ MAX_ATTEMPTS = 5
 BACKOFF_BASE = timedelta(minutes=1)  # 1, 2, 4, 8 minutes between attempts
 # A live instance holds a claim for one chunk (seconds); a dead one's claims expire after this.
 CLAIM_TIMEOUT = timedelta(minutes=2)
-QUIET_KINDS = frozenset({"reminder", "broadcast"})
+# Check-ins after support (handlers/checkins.py) wait out quiet hours like reminders.
+QUIET_KINDS = frozenset({"reminder", "broadcast", "checkin"})
 
 
 @dataclass

@@ -18,6 +18,7 @@ from knowledge.forms.budget import check_budget
 from knowledge.forms.engine import (
     first_unanswered,
     invalidated,
+    means_unknown,
     next_step,
     parse_answer,
     previous_step,
@@ -172,6 +173,8 @@ class IntakeCapability(Capability):
         question = form.step(step or "")
         if question is None:
             return [summary_reply(ctx, form, bucket, ctx.text("intake.summary_hint"))]
+        if question.optional and means_unknown(text):
+            return await self._skip(ctx, form, bucket, question.id)
         try:
             value = parse_answer(
                 question, text, today=ctx.local_now.date(), answers=bucket["answers"]
@@ -255,10 +258,7 @@ class IntakeCapability(Capability):
                 return [
                     question_reply(ctx, form, bucket, question, ctx.text("intake.not_optional"))
                 ]
-            bucket["answers"].pop(question.id, None)
-            if question.id not in bucket.setdefault("skipped", []):
-                bucket["skipped"].append(question.id)
-            return await self._advance(ctx, form, bucket, question.id)
+            return await self._skip(ctx, form, bucket, question.id)
         if verb == "back":
             if bucket.get("mode") == "edit":
                 return await self._goto(ctx, form, bucket, None)
@@ -269,6 +269,14 @@ class IntakeCapability(Capability):
                 return [question_reply(ctx, form, bucket, question, ctx.text("intake.first_step"))]
             return await self._goto(ctx, form, bucket, previous)
         raise StaleButton
+
+    async def _skip(
+        self, ctx: Context, form: Form, bucket: dict[str, Any], step: str
+    ) -> list[Reply]:
+        bucket["answers"].pop(step, None)
+        if step not in bucket.setdefault("skipped", []):
+            bucket["skipped"].append(step)
+        return await self._advance(ctx, form, bucket, step)
 
     async def _consent(
         self, ctx: Context, form: Form, bucket: dict[str, Any], given: bool

@@ -10,7 +10,7 @@ from handlers.context import Context
 from handlers.intake_view import budget_lines, limit_text, percent
 from handlers.messages import Button, Document, Reply, Target
 from handlers.ports import DraftRenderer
-from knowledge.formatting import format_date, format_money
+from knowledge.formatting import format_date, format_money, group_digits
 from knowledge.forms.budget import check_budget
 from knowledge.forms.engine import applies, display
 from knowledge.forms.schema import Form
@@ -35,6 +35,25 @@ def file_stem(ctx: Context, prefix: str, establishment: str, ref: str) -> str:
     return f"{prefix}_{slug}_{date}_{ref}"
 
 
+def baseline_scale(ctx: Context, form: Form, answers: dict[str, Any]) -> str | None:
+    """The establishment's current figures (the optional baseline steps) in one phrase."""
+    parts = []
+    for step, key in (("workers", "workers"), ("wage", "wage"), ("revenue", "revenue")):
+        question = form.step(step)
+        if question is not None and answers.get(step) is not None:
+            value = display(question, answers[step])
+            parts.append(ctx.text(f"followup.scale.{key}", value=value))
+    quantity, unit = answers.get("output_quantity"), answers.get("output_unit")
+    if isinstance(quantity, int):
+        amount = f"{group_digits(quantity)} {unit or ''}".strip()
+        parts.append(ctx.text("followup.scale.output", value=amount))
+    markets = form.step("markets")
+    if markets is not None and isinstance(answers.get("markets"), str):
+        value = markets.label_of(answers["markets"]).lower()
+        parts.append(ctx.text("followup.scale.markets", value=value))
+    return "; ".join(parts) or None
+
+
 def draft_values(ctx: Context, form: Form, answers: dict[str, Any]) -> dict[str, str | None]:
     values: dict[str, str | None] = {}
     for question in form.steps:
@@ -52,6 +71,7 @@ def draft_values(ctx: Context, form: Form, answers: dict[str, Any]) -> dict[str,
         )
     values.update(
         today=format_date(ctx.local_now),
+        baseline_scale=baseline_scale(ctx, form, answers),
         project_name=name,
         support_label=support or None,
         commitment_funding=ctx.text("intake.commitment_funding")
@@ -82,6 +102,7 @@ def build_draft(
     assert template is not None
     values = draft_values(ctx, form, answers)
     labels = {q.id: q.label for q in form.steps}
+    labels["baseline_scale"] = ctx.text("followup.scale.label")
     # The submission id keeps two same-day drafts of one establishment from overwriting.
     ref = f"hs{submission_id}_v{version}"
     stem = file_stem(ctx, template.file_prefix, values.get("establishment_name") or "", ref)

@@ -41,16 +41,20 @@ def ask_erase(ctx: Context) -> list[Reply]:
 
 
 async def erase(ctx: Context, renderer: DraftRenderer, confirmed: bool) -> list[Reply]:
-    """/xoadulieu confirmed: submissions, drafts (files too), answers; consent withdrawn."""
+    """/xoadulieu confirmed: submissions, drafts (files too), answers, check-in answers;
+    consent withdrawn."""
     bucket = ctx.state.bucket(CAP)
     if bucket.pop("pending", None) != "erase":
         raise StaleButton
     if not confirmed:
         return [main_menu(ctx, ctx.text("intake.erase_kept"))]
     records = await ctx.store.submissions.for_user(ctx.user.id)
+    # Check-in answers and baselines first: erase_user below deletes the submissions.
+    await ctx.store.checkins.erase_user(ctx.user.id)
     paths = await ctx.store.submissions.erase_user(ctx.user.id)
     renderer.delete(paths)
     ctx.state.data.pop(CAP, None)
-    if ctx.state.flow in (CAP, "sub"):
+    ctx.state.data.pop("chk", None)
+    if ctx.state.flow in (CAP, "sub", "chk"):
         ctx.state.leave()
     return [main_menu(ctx, ctx.text("intake.erased", count=len(records)))]

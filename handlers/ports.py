@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from handlers.checkin_store import CheckinStore
 from handlers.deadline_store import RemindersPort
 from handlers.messages import Reply, Target
 from knowledge.templates.de_an import DraftDocument
@@ -27,8 +28,10 @@ class OutboxPort(Protocol):
         due_at: datetime,
         kind: str = "notice",
         user_id: int | None = None,
+        expires_at: datetime | None = None,
     ) -> bool:
-        """Queue a push for later delivery; False when `key` was queued before."""
+        """Queue a push for later delivery; False when `key` was queued before. A row still
+        unsent at `expires_at` is dropped as expired."""
         ...
 
 
@@ -120,6 +123,7 @@ class Store(Protocol):
     submissions: SubmissionStore
     faq: AbstainedQuestionsPort
     reminders: RemindersPort
+    checkins: CheckinStore
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from handlers.intake_view import summary_reply
 from handlers.menu import main_menu, menu_button
 from handlers.messages import Button, Document, Reply, Target
 from handlers.ports import DraftRenderer, SubmissionRecord
+from handlers.support import support_lines
 from knowledge.formatting import format_date, format_money
 from knowledge.forms.schema import Form
 from knowledge.parsing.fold import fold
@@ -25,6 +26,7 @@ _FILTERS = {
     "tiepnhan": "acknowledged", "acknowledged": "acknowledged",
     "bosung": "needs_info", "needs_info": "needs_info",
     "khongphuhop": "rejected", "rejected": "rejected",
+    "dahotro": "supported", "hotro": "supported", "supported": "supported",
 }  # fmt: skip
 # Which status each officer action may start from.
 _FROM = {
@@ -260,6 +262,9 @@ class SubmissionsCapability(Capability):
             lines += officer_summary(ctx, form, record.answers)
         if record.officer_note:
             lines.append(ctx.text("sub.owner_note_line", note=record.officer_note))
+        if record.status == "supported":
+            tz = ctx.config.timezone
+            lines += await support_lines(ctx.kb.ui, ctx.store, record.id, tz, ctx.now)
         documents = (
             (Document(record.draft_path, record.draft_name),)
             if record.draft_path and record.draft_name

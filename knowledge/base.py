@@ -7,6 +7,7 @@ from pathlib import Path
 
 from knowledge.answers import AnswerResult, QuestionAnswerer, render_topic
 from knowledge.eligibility import EligibilityRules, load_rules
+from knowledge.followup import Followup, load_followup
 from knowledge.forms.loader import load_form
 from knowledge.forms.schema import Form
 from knowledge.lexicon import LexiconData, load_lexicon
@@ -31,7 +32,11 @@ class KnowledgeBase:
     eligibility: EligibilityRules | None = None
     intake_form: Form | None = None
     de_an: DeAnTemplate | None = None
+<<<<<<< HEAD
     places: ProvinceNames | None = None
+=======
+    followup: Followup | None = None
+>>>>>>> effect
 
     def counts(self) -> dict[str, int]:
         counts = {"ui_texts": len(self.ui)}
@@ -47,6 +52,9 @@ class KnowledgeBase:
             counts["intake_questions"] = len(self.intake_form.steps)
         if self.de_an is not None:
             counts["de_an_sections"] = len(self.de_an.sections)
+        if self.followup is not None:
+            counts["checkin_questions"] = len(self.followup.form.steps)
+            counts["checkin_offsets"] = len(self.followup.schedule.offsets_months)
         return counts
 
     @property
@@ -152,5 +160,9 @@ def load_knowledge(root: Path | None = None, province: str | None = None) -> Kno
         eligibility=load_rules(root / "rules" / "eligibility.yaml"),
         intake_form=intake_form,
         de_an=load_template(root / "templates" / "de_an.yaml", set(intake_form.ids())),
+<<<<<<< HEAD
         places=ProvinceNames(provinces),
+=======
+        followup=load_followup(root / "followup", intake_form),
+>>>>>>> effect
     )

@@ -34,6 +34,14 @@ ANSWERS = [
     ("expected_results", "Tăng từ 300 kg lên 1 tấn bún mỗi ngày, thêm 5 lao động, giảm khói bụi."),
     ("commit_no_other_funding", "#intake:ans:commit_no_other_funding:yes"),
     ("commit_counterpart", "có"),
+    # The optional baseline section (issue 14).
+    ("workers", "12"),
+    ("wage", "6 triệu"),
+    ("output_quantity", "120"),
+    ("output_unit", "tấn bún khô"),
+    ("revenue", "2,4 tỷ"),
+    ("markets", "#intake:ans:markets:ngoai_tinh"),
+    ("energy_use", "3.000 kWh điện mỗi tháng"),
 ]
 
 

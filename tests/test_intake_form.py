@@ -47,7 +47,10 @@ def _error(tmp_path: Path, steps: str) -> KnowledgeError:
 def test_shipped_form_and_template_load():
     kb = load_knowledge()
     form = kb.intake_form
-    assert 15 <= len(form.steps) <= 20
+    # 15–20 questions for the đề án, then the optional baseline section (issue 14).
+    baseline = set(kb.followup.schedule.baseline)
+    assert 15 <= len([q for q in form.steps if q.id not in baseline]) <= 20
+    assert all(form.step(step).optional for step in baseline)
     kinds = {q.kind for q in form.steps}
     assert kinds == {
         "text",

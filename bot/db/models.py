@@ -84,6 +84,7 @@ class OutboxMessage(Base):
 # import Base).
 from bot.db import (  # noqa: E402, F401
     models_faq,
+    models_followup,
     models_intake,
     models_reminders,
     models_telegram,

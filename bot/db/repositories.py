@@ -10,6 +10,7 @@ from sqlalchemy import BindParameter, bindparam, delete, exists, func, literal, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.abstained import AbstainedQuestionRepository
+from bot.db.checkins import CheckinRepository
 from bot.db.models import ConversationStateRow, OutboxMessage, ProcessedMessage, User
 from bot.db.reminders import RemindersRepository
 from bot.db.submissions import SubmissionRepository
@@ -197,7 +198,12 @@ class OutboxRepository:
         due_at: datetime,
         kind: str = "notice",
         user_id: int | None = None,
+        expires_at: datetime | None = None,
     ) -> bool:
+        payload = reply.to_dict()
+        if expires_at is not None:
+            # The dispatcher marks a row past this instant "expired" instead of sending it.
+            payload["expires_at"] = expires_at.isoformat()
         stmt = (
             insert_for(self.dialect, _outbox)
             .values(
@@ -206,7 +212,7 @@ class OutboxRepository:
                 channel=target.channel,
                 chat_id=target.chat_id,
                 user_id=user_id,
-                payload=reply.to_dict(),
+                payload=payload,
                 due_at=due_at,
                 status="pending",
                 attempts=0,
@@ -227,6 +233,7 @@ class SqlStore:
         self.submissions = SubmissionRepository(session, now)
         self.faq = AbstainedQuestionRepository(session)
         self.reminders = RemindersRepository(session)
+        self.checkins = CheckinRepository(session, now)
 
 
 # Platforms re-deliver within minutes or hours (Zalo retries for up to ~12 h); a week is ample.

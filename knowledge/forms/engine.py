@@ -21,6 +21,18 @@ Answers = Mapping[str, Any]
 _YES = {"co", "dong y", "dung", "u", "vang", "yes", "ok", "roi", "da co", "co a", "cam ket"}
 _NO = {"khong", "ko", "k", "chua", "no", "sai", "khong a", "chua co"}
 TEXT_MAX = 1500
+# Typed to an optional question, these mean "I don't know": the step is skipped, never stored
+# as a value (a missing figure must not become a zero in the effectiveness report).
+_UNKNOWN = {
+    "khong ro", "khong biet", "chua ro", "chua biet", "ko ro", "ko biet", "k ro", "k biet",
+    "khong nho", "khong ro a", "khong biet a", "chiu", "khong co so lieu",
+}  # fmt: skip
+
+
+def means_unknown(text: str) -> bool:
+    """True for "không rõ", "không biết", "ko bit"… (folded, trailing punctuation ignored)."""
+    folded = fold(text).rstrip(".!?")
+    return folded in _UNKNOWN or folded.replace("bit", "biet") in _UNKNOWN
 
 
 def applies(question: Question, answers: Answers) -> bool:

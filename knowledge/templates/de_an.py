@@ -29,6 +29,7 @@ DERIVED = frozenset(
         "budget_notes",
         "commitment_funding",
         "commitment_counterpart",
+        "baseline_scale",
     }
 )
 _TOKEN = re.compile(r"\{([a-z_][a-z0-9_]*)\}|\[\[(.+?)\]\]")

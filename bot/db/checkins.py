@@ -1,0 +1,240 @@
+"""Support records and check-ins (handlers.checkin_store.CheckinStore) in the caller's
+transaction, and the plain rows of the effectiveness report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import OutboxMessage
+from bot.db.models_followup import Checkin, SupportRecord
+from handlers.checkin_store import CheckinRecord, NewSupport
+from handlers.checkin_store import SupportRecord as SupportView
+from knowledge.followup.effectiveness import CheckinRow, EstablishmentRow
+
+_supports = SupportRecord.__table__
+_checkins = Checkin.__table__
+_outbox = OutboxMessage.__table__
+# Rows the outbox has not delivered yet; a refusal or an erasure drops them.
+_UNSENT = ("pending", "held")
+ERASED_NAME = "(cơ sở đã xóa dữ liệu)"
+
+
+def _support(row: Any) -> SupportView:
+    return SupportView(
+        id=row.id,
+        submission_id=row.submission_id,
+        user_id=row.user_id,
+        owner_target=row.owner_target,
+        province=row.province,
+        support_type=row.support_type,
+        sector=row.sector,
+        establishment=row.establishment,
+        state_support=row.state_support,
+        own_capital=row.own_capital,
+        completed_on=row.completed_on,
+        baseline=dict(row.baseline or {}),
+        refused_at=row.refused_at,
+    )
+
+
+def _checkin(row: Any) -> CheckinRecord:
+    return CheckinRecord(
+        id=row.id,
+        support_id=row.support_id,
+        offset_months=row.offset_months,
+        due_at=row.due_at,
+        answers=dict(row.answers or {}),
+        completed_at=row.completed_at,
+        outbox_key=row.outbox_key,
+        reminder_key=row.reminder_key,
+    )
+
+
+class CheckinRepository:
+    def __init__(self, session: AsyncSession, now: datetime) -> None:
+        self.session = session
+        self._now = now
+
+    async def support_for_submission(self, submission_id: int) -> SupportView | None:
+        query = select(_supports).where(_supports.c.submission_id == submission_id)
+        row = (await self.session.execute(query)).first()
+        return _support(row) if row else None
+
+    async def get_support(self, support_id: int) -> SupportView | None:
+        query = select(_supports).where(_supports.c.id == support_id)
+        row = (await self.session.execute(query)).first()
+        return _support(row) if row else None
+
+    async def create_support(self, support: NewSupport) -> int:
+        values = {
+            "submission_id": support.submission_id,
+            "user_id": support.user_id,
+            "owner_target": support.owner_target,
+            "province": support.province,
+            "support_type": support.support_type,
+            "sector": support.sector,
+            "establishment": support.establishment[:200],
+            "state_support": support.state_support,
+            "own_capital": support.own_capital,
+            "completed_on": support.completed_on,
+            "baseline": support.baseline,
+            "recorded_by": support.recorded_by[:100],
+            "created_at": self._now,
+        }
+        result = await self.session.execute(
+            insert(_supports).values(**values).returning(_supports.c.id)
+        )
+        return int(result.scalar_one())
+
+    async def add_checkin(
+        self,
+        support_id: int,
+        offset_months: int,
+        due_at: datetime,
+        outbox_key: str | None,
+        reminder_key: str | None,
+    ) -> int:
+        result = await self.session.execute(
+            insert(_checkins)
+            .values(
+                support_id=support_id,
+                offset_months=offset_months,
+                due_at=due_at,
+                outbox_key=outbox_key,
+                reminder_key=reminder_key,
+                answers={},
+            )
+            .returning(_checkins.c.id)
+        )
+        return int(result.scalar_one())
+
+    async def get_checkin(self, checkin_id: int) -> CheckinRecord | None:
+        query = select(_checkins).where(_checkins.c.id == checkin_id)
+        row = (await self.session.execute(query)).first()
+        return _checkin(row) if row else None
+
+    async def checkins_of(self, support_id: int) -> list[CheckinRecord]:
+        query = (
+            select(_checkins)
+            .where(_checkins.c.support_id == support_id)
+            .order_by(_checkins.c.offset_months)
+        )
+        return [_checkin(r) for r in await self.session.execute(query)]
+
+    async def save_answers(
+        self, checkin_id: int, answers: dict[str, Any], *, completed: bool
+    ) -> None:
+        row = (
+            await self.session.execute(select(_checkins).where(_checkins.c.id == checkin_id))
+        ).first()
+        if row is None:
+            return
+        values: dict[str, Any] = {"answers": answers}
+        if row.started_at is None:
+            values["started_at"] = self._now
+        if completed and row.completed_at is None:
+            values["completed_at"] = self._now
+        await self.session.execute(
+            update(_checkins).where(_checkins.c.id == checkin_id).values(**values)
+        )
+        if row.reminder_key:
+            await self._drop_unsent([row.reminder_key])
+
+    async def refuse(self, support_id: int) -> int:
+        await self.session.execute(
+            update(_supports)
+            .where(_supports.c.id == support_id, _supports.c.refused_at.is_(None))
+            .values(refused_at=self._now)
+        )
+        return await self._drop_unsent(await self._keys([support_id]))
+
+    async def erase_user(self, user_id: int) -> int:
+        ids: list[int] = list(
+            (
+                await self.session.execute(
+                    select(_supports.c.id).where(_supports.c.user_id == user_id)
+                )
+            ).scalars()
+        )
+        if not ids:
+            return 0
+        await self._drop_unsent(await self._keys(ids))
+        await self.session.execute(
+            update(_checkins).where(_checkins.c.support_id.in_(ids)).values(answers={})
+        )
+        await self.session.execute(
+            update(_supports)
+            .where(_supports.c.id.in_(ids))
+            .values(
+                baseline={},
+                establishment=ERASED_NAME,
+                submission_id=None,
+                owner_target=None,
+                user_id=None,
+                refused_at=self._now,
+            )
+        )
+        return len(ids)
+
+    async def _keys(self, support_ids: list[int]) -> list[str]:
+        rows = await self.session.execute(
+            select(_checkins.c.outbox_key, _checkins.c.reminder_key).where(
+                _checkins.c.support_id.in_(support_ids)
+            )
+        )
+        return [key for row in rows for key in row if key]
+
+    async def _drop_unsent(self, keys: list[str]) -> int:
+        if not keys:
+            return 0
+        result = await self.session.execute(
+            delete(_outbox).where(_outbox.c.dedupe_key.in_(keys), _outbox.c.status.in_(_UNSENT))
+        )
+        return int(result.rowcount or 0)
+
+    async def report_rows(self) -> list[EstablishmentRow]:
+        return await load_report_rows(self.session)
+
+
+async def load_report_rows(session: AsyncSession) -> list[EstablishmentRow]:
+    """Every support record with its check-ins; a check-in counts as asked once the outbox
+    delivered its message (status "sent")."""
+    supports = (await session.execute(select(_supports).order_by(_supports.c.id))).all()
+    checkins = (
+        await session.execute(
+            select(_checkins, _outbox.c.status.label("delivery"))
+            .select_from(
+                _checkins.outerjoin(_outbox, _outbox.c.dedupe_key == _checkins.c.outbox_key)
+            )
+            .order_by(_checkins.c.support_id, _checkins.c.offset_months)
+        )
+    ).all()
+    by_support: dict[int, list[CheckinRow]] = {}
+    for row in checkins:
+        by_support.setdefault(row.support_id, []).append(
+            CheckinRow(
+                offset_months=row.offset_months,
+                asked=row.delivery == "sent",
+                answers=dict(row.answers or {}),
+            )
+        )
+    return [
+        EstablishmentRow(
+            support_id=row.id,
+            establishment=row.establishment,
+            province=row.province,
+            support_type=row.support_type,
+            sector=row.sector,
+            state_support=row.state_support,
+            own_capital=row.own_capital,
+            completed_on=row.completed_on,
+            baseline=dict(row.baseline or {}),
+            checkins=tuple(by_support.get(row.id, [])),
+            refused=row.refused_at is not None,
+        )
+        for row in supports
+    ]
