@@ -32,11 +32,8 @@ class KnowledgeBase:
     eligibility: EligibilityRules | None = None
     intake_form: Form | None = None
     de_an: DeAnTemplate | None = None
-<<<<<<< HEAD
     places: ProvinceNames | None = None
-=======
     followup: Followup | None = None
->>>>>>> effect
 
     def counts(self) -> dict[str, int]:
         counts = {"ui_texts": len(self.ui)}
@@ -160,9 +157,6 @@ def load_knowledge(root: Path | None = None, province: str | None = None) -> Kno
         eligibility=load_rules(root / "rules" / "eligibility.yaml"),
         intake_form=intake_form,
         de_an=load_template(root / "templates" / "de_an.yaml", set(intake_form.ids())),
-<<<<<<< HEAD
         places=ProvinceNames(provinces),
-=======
         followup=load_followup(root / "followup", intake_form),
->>>>>>> effect
     )
