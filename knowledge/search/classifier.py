@@ -70,7 +70,8 @@ class LinearModel:
                 logits[self.indices[start:end]] += self.weights[start:end] * (value / norm)
         logits -= logits.max()
         exp = np.exp(logits)
-        return exp / exp.sum()
+        probabilities: np.ndarray = exp / exp.sum()
+        return probabilities
 
     def arrays(self) -> dict[str, np.ndarray]:
         terms = sorted(self.terms, key=self.terms.__getitem__)

@@ -124,7 +124,7 @@ def save(models: AnswerModels, path: Path) -> None:
         arrays["dense_vectors"] = models.dense.vectors
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.stem + ".tmp.npz")
-    np.savez(tmp, **arrays)
+    np.savez(tmp, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as bool
     tmp.replace(path)
 
 
