@@ -171,6 +171,7 @@ class QuestionAnswerer:
         if models.has_dense and votes[0].top != votes[1].top:
             votes.append(self._dense_vote(models, reading))
         decision = decide(votes)
+        log.debug("question %r read as %r", question, reading)
         _log_decision(decision, votes)
         winner = decision.winner
         suggestions = [c for c in decision.fused if c in self.topics]
