@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.answering import attach_answer_models
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db.engine import Database
@@ -72,6 +73,8 @@ async def build_app(
     if migrate:
         await upgrade(db)
     kb = kb or load_knowledge(province=settings.province)
+    if kb.qa is not None and kb.qa.models is None:
+        attach_answer_models(kb, settings, background=True)
     core = Core(build_capabilities(kb))
     clock = clock or SystemClock()
     dispatcher = Dispatcher(db, core, kb, core_config(settings), clock)

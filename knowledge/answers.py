@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from knowledge.citations import readable_list
 from knowledge.lexicon import LexiconData
 from knowledge.provinces import Province
+from knowledge.search.classifier import OOS_CLASS
+from knowledge.search.focus import CONTEXT_WEIGHT, Focus, focus
 from knowledge.search.matcher import Candidate, MatchEntry, Matcher, Ranking
+from knowledge.search.models import AnswerModels, TrainingSet, dense_text
 from knowledge.search.normalise import Normaliser, fold
+from knowledge.search.vote import Decision, Vote, decide
 from knowledge.topics import Topic, TopicSet
 from knowledge.ui import UiTexts
+
+log = logging.getLogger(__name__)
 
 OOS_PREFIX = "oos:"
 # Shown when nothing matched at all: the broadest entry points.
 DEFAULT_SUGGESTIONS = ("noi_dung_ho_tro", "doi_tuong", "tro_giup")
 SUGGESTIONS = 3
 MIN_SUGGESTED = 0.32
+# A question sentence with fewer content syllables than this ("vậy có được không?") leans
+# on the story before it: the voters then read the whole message.
+MIN_FOCUS_TOKENS = 3
+RANKED = 5
+DENSE_WORDS = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +46,10 @@ class AnswerResult:
     answer: str
     sources: tuple[str, ...]
     alternatives: tuple[str, ...]
-    reason: str  # answered | low_confidence | out_of_scope | empty
+    reason: str  # answered | low_confidence | out_of_scope | empty | small_talk
     out_of_scope: str | None = None
     normalised: str = ""  # folded syllables: groups "hạn nộp?" with "han nop"
+    also: tuple[str, ...] = ()  # a second question's topic, offered as a button
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,8 +87,51 @@ class QuestionAnswerer:
         self.normaliser = Normaliser(lexicon.lexicon, vocabulary)
         self.matcher = Matcher(entries, self.normaliser, lexicon.params)
         self.threshold = lexicon.params.threshold
+        self.lexicon = lexicon
+        self.models: AnswerModels | None = None
+
+    def training_set(self) -> TrainingSet:
+        """What the classifier learns from (titles, examples, keywords by topic; the
+        out-of-scope examples as one class) and the restorer reads (also the answers)."""
+        labelled = [
+            (text, topic.id)
+            for topic in self.topics
+            for text in (topic.title, *topic.examples, *topic.keywords)
+        ]
+        labelled += [(e, OOS_CLASS) for s in self.lexicon.out_of_scope for e in s.examples]
+        sentences = [text for text, _ in labelled]
+        sentences += [part for t in self.topics for part in (t.answer, *t.more)]
+        sentences += [s.reply for s in self.lexicon.out_of_scope]
+        return TrainingSet(tuple(labelled), tuple(sentences))
+
+    def use_models(self, models: AnswerModels | None) -> None:
+        """Switch to the vote of matcher, classifier and (when present) dense model."""
+        self.models = models
+        if models is not None:
+            voters = "matcher, classifier, dense" if models.has_dense else "matcher, classifier"
+            log.info("answering by agreement of %s (models %s)", voters, models.key)
 
     def answer(self, question: str) -> AnswerResult:
+        small_talk = self.lexicon.small_talk(question)
+        if small_talk is not None:
+            entry_points = tuple(t for t in DEFAULT_SUGGESTIONS if t in self.topics)
+            return AnswerResult(
+                question,
+                None,
+                0.0,
+                small_talk.reply,
+                (),
+                entry_points,
+                "small_talk",
+                out_of_scope=small_talk.id,
+            )
+        if self.models is not None:
+            return self._answer_by_vote(question, self.models)
+        return self._answer_by_matcher(question)
+
+    def _answer_by_matcher(self, question: str) -> AnswerResult:
+        """Without built models (kb check, tests of the data): the matcher alone, with its
+        tuned threshold."""
         ranking = self.matcher.rank(question)
         best = ranking.best
         in_scope = [c for c in ranking.candidates if c.in_scope]
@@ -96,6 +155,109 @@ class QuestionAnswerer:
             )
         leading = in_scope[0].confidence if in_scope else 0.0
         return self._abstain(question, ranking, "low_confidence", min(leading, best.confidence))
+
+    def _answer_by_vote(self, question: str, models: AnswerModels) -> AnswerResult:
+        parts = focus(question)
+        reading = parts.question
+        if len(self.normaliser.normalise(reading).tokens) < MIN_FOCUS_TOKENS:
+            reading = question
+        ranking = self.matcher.rank(reading)
+        if not ranking.query.tokens:
+            return self._abstain(question, ranking, "empty", 0.0)
+        votes = [
+            self._matcher_vote(ranking),
+            self._classifier_vote(models, parts, reading),
+        ]
+        # Two agreeing voters decide whatever the third says: the dense model (the slow one,
+        # ~10–50 ms a question) is asked only when matcher and classifier disagree.
+        if models.has_dense and votes[0].top != votes[1].top:
+            votes.append(self._dense_vote(models, reading))
+        decision = decide(votes)
+        log.debug("question %r read as %r", question, reading)
+        _log_decision(decision, votes)
+        winner = decision.winner
+        suggestions = [c for c in decision.fused if c in self.topics]
+        if winner is not None and winner in self.topics:
+            topic = self.topics[winner]
+            also = self._second_question(parts, models, winner)
+            return AnswerResult(
+                question=question,
+                topic=topic.id,
+                confidence=_confidence(decision, votes),
+                answer=self.render(topic),
+                sources=self.sources_of(topic),
+                alternatives=tuple(
+                    dict.fromkeys([*also, *(c for c in suggestions if c != winner)])
+                )[:SUGGESTIONS],
+                reason="answered",
+                normalised=self.normaliser.normalise(question).text,
+                also=also,
+            )
+        if winner == OOS_CLASS:
+            subject = next((c for c in ranking.candidates if not c.in_scope), None)
+            result = self._abstain(question, ranking, "out_of_scope", 0.0, subject)
+        else:
+            confidence = _confidence(decision, votes)
+            result = self._abstain(question, ranking, "low_confidence", confidence)
+        # Officers' list of unanswered questions groups by the whole message, not its focus.
+        result = dataclasses.replace(result, normalised=self.normaliser.normalise(question).text)
+        return _with_suggestions(result, suggestions, self.topics)
+
+    def _matcher_vote(self, ranking: Ranking) -> Vote:
+        ranked: list[str] = []
+        scores: list[float] = []
+        for c in ranking.candidates:
+            key = c.key if c.in_scope else OOS_CLASS
+            if key not in ranked:
+                ranked.append(key)
+                scores.append(c.confidence)
+        return Vote("matcher", tuple(ranked[:RANKED]), tuple(scores[:RANKED]))
+
+    def _classifier_vote(self, models: AnswerModels, parts: Focus, reading: str) -> Vote:
+        weights: dict[str, float] = {}
+        sources = [(reading, 1.0)]
+        if reading == parts.question and parts.context:
+            sources.append((parts.context, CONTEXT_WEIGHT))
+        for text, weight in sources:
+            for term in self.normaliser.normalise(text).terms:
+                weights[term] = weights.get(term, 0.0) + weight
+        probabilities = models.classifier.probabilities(weights)
+        order = np.argsort(-probabilities)[:RANKED]
+        classes = models.classifier.classes
+        return Vote(
+            "classifier",
+            tuple(classes[i] for i in order),
+            tuple(float(probabilities[i]) for i in order),
+        )
+
+    def _dense_vote(self, models: AnswerModels, reading: str) -> Vote:
+        assert models.dense is not None
+        assert models.encoder is not None
+        # The question sits at the end of a story; e5's cost grows with the length (~30 ms for
+        # 10 tokens, ~170 ms for 40 on a busy 2-core machine), so it reads the last words only.
+        words = reading.split()[-DENSE_WORDS:]
+        text = dense_text(" ".join(words), models.restorer, self.normaliser.syllables)
+        scores = models.dense.scores(np.asarray(models.encoder.query(text)))
+        order = np.argsort(-scores)[:RANKED]
+        return Vote(
+            "dense",
+            tuple(models.dense.classes[i] for i in order),
+            tuple(float(scores[i]) for i in order),
+        )
+
+    def _second_question(self, parts: Focus, models: AnswerModels, main: str) -> tuple[str, ...]:
+        """Two questions in one message: a topic other than the main one that matcher and
+        classifier agree on for one of the asking sentences."""
+        if len(parts.questions) < 2:
+            return ()
+        for piece in parts.questions:
+            ranking = self.matcher.rank(piece)
+            single = Focus(piece, "", (piece,))
+            votes = [self._matcher_vote(ranking), self._classifier_vote(models, single, piece)]
+            found = decide(votes).winner
+            if found is not None and found != main and found in self.topics:
+                return (found,)
+        return ()
 
     def _abstain(
         self,
@@ -139,6 +301,39 @@ class QuestionAnswerer:
         """Page `page` (1-based) of the topic's "Xem thêm" texts."""
         header = self.ui.text("faq.more_page", title=topic.title)
         return f"{header}\n{topic.more[page - 1]}"
+
+
+def _confidence(decision: Decision, votes: list[Vote]) -> float:
+    """Share of voters behind the decision, scaled by the classifier's probability for it;
+    an abstention reports the classifier's probability of the fused first class, halved."""
+    target = decision.winner or (decision.fused[0] if decision.fused else None)
+    classifier = next((v for v in votes if v.voter == "classifier"), None)
+    probability = 0.0
+    if classifier is not None and target in classifier.ranked:
+        probability = classifier.scores[classifier.ranked.index(target)]
+    if decision.winner is None:
+        return round(probability / 2, 3)
+    share = len(decision.agreeing) / len(votes)
+    return round(0.5 + 0.5 * share * max(probability, 0.5), 3)
+
+
+def _with_suggestions(result: AnswerResult, fused: list[str], topics: TopicSet) -> AnswerResult:
+    """The voters' fused ranking first, then the matcher's own neighbours and the broad
+    entry points: three topics the user can press."""
+    picked = tuple(dict.fromkeys([*fused, *result.alternatives]))[:SUGGESTIONS]
+    return dataclasses.replace(result, alternatives=tuple(t for t in picked if t in topics))
+
+
+def _log_decision(decision: Decision, votes: list[Vote]) -> None:
+    if not log.isEnabledFor(logging.INFO):
+        return
+    tops = ", ".join(
+        f"{v.voter}={v.top}({v.scores[0]:.2f})" if v.top else f"{v.voter}=-" for v in votes
+    )
+    if decision.winner is None:
+        log.info("answer: voters disagree, abstain; %s; offered %s", tops, decision.fused[:3])
+    else:
+        log.info("answer: %s by %s; %s", decision.winner, "+".join(decision.agreeing), tops)
 
 
 def _folded(phrase: str) -> list[str]:

@@ -13,6 +13,7 @@ from knowledge.forms.schema import Form
 from knowledge.lexicon import LexiconData, load_lexicon
 from knowledge.province_names import ProvinceNames, province_note
 from knowledge.provinces import CONTACT_FIELDS, PROVINCE_CODES, Province, load_provinces
+from knowledge.search.models import AnswerModels, knowledge_hash, load_or_build
 from knowledge.templates.de_an import DeAnTemplate, load_template
 from knowledge.topics import MAX_MORE_PAGE, TELEGRAM_LIMIT, TopicSet, load_topics
 from knowledge.ui import UiTexts, load_ui
@@ -34,6 +35,7 @@ class KnowledgeBase:
     de_an: DeAnTemplate | None = None
     places: ProvinceNames | None = None
     followup: Followup | None = None
+    root: Path = KNOWLEDGE_DIR
 
     def counts(self) -> dict[str, int]:
         counts = {"ui_texts": len(self.ui)}
@@ -69,6 +71,32 @@ class KnowledgeBase:
     def province_note(self, text: str) -> str:
         """The sentence naming the new province of each old one in `text` ("" if none)."""
         return province_note(self.places, self.ui, text) if self.places is not None else ""
+
+    def prepare_answering(
+        self,
+        directory: Path,
+        use_dense: bool = True,
+        rebuild: bool = False,
+        background: bool = False,
+    ) -> AnswerModels:
+        """Load (or build once, then save) the answer models for this version of the files
+        under `root` into `directory`, and answer by the voters' agreement from now on.
+        `background`: a missing dense part is built in a thread and joins when ready."""
+        if self.qa is None:
+            raise RuntimeError("knowledge base loaded without topics")
+        qa = self.qa
+        models = load_or_build(
+            directory,
+            knowledge_hash(self.root),
+            qa.training_set,
+            lambda text: qa.normaliser.normalise(text).terms,
+            qa.normaliser.syllables,
+            use_dense=use_dense,
+            rebuild=rebuild,
+            on_dense_ready=qa.use_models if background else None,
+        )
+        qa.use_models(models)
+        return models
 
     def contact_text(self) -> str:
         """ "Liên hệ cán bộ": the configured province's agency, unit and contacts where a
@@ -135,7 +163,7 @@ def load_knowledge(root: Path | None = None, province: str | None = None) -> Kno
     root = root or KNOWLEDGE_DIR
     ui = load_ui(root / "ui")
     lexicon = load_lexicon(root / "lexicon")
-    topics = load_topics(root / "topics")
+    topics = load_topics(root / "topics", root / "examples")
     provinces = load_provinces(root / "provinces", [t.id for t in topics])
     if province and (province not in PROVINCE_CODES or province not in provinces):
         raise KnowledgeError(
@@ -159,4 +187,5 @@ def load_knowledge(root: Path | None = None, province: str | None = None) -> Kno
         de_an=load_template(root / "templates" / "de_an.yaml", set(intake_form.ids())),
         places=ProvinceNames(provinces),
         followup=load_followup(root / "followup", intake_form),
+        root=root,
     )

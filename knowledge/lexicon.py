@@ -18,6 +18,18 @@ class OutOfScope:
     id: str
     reply: str
     examples: tuple[str, ...]
+    # Optional: a short message made only of these folded words is this subject (small talk:
+    # greetings, thanks, "ok", "dạ vâng"), whatever the voters would say.
+    words: frozenset[str] = frozenset()
+
+    # "dạ được ạ" is an acknowledgement; five words and more are a question with manners.
+    MAX_WORDS = 5
+
+    def matches_words(self, text: str) -> bool:
+        if not self.words:
+            return False
+        found = "".join(ch if ch.isalnum() else " " for ch in fold(text)).split()
+        return 0 < len(found) < self.MAX_WORDS and all(w in self.words for w in found)
 
 
 @dataclass(frozen=True)
@@ -25,6 +37,10 @@ class LexiconData:
     lexicon: Lexicon
     out_of_scope: tuple[OutOfScope, ...]
     params: MatcherParams
+
+    def small_talk(self, text: str) -> OutOfScope | None:
+        """The subject whose `words` make up the whole message ("ok", "cảm ơn", "dạ vâng")."""
+        return next((s for s in self.out_of_scope if s.matches_words(text)), None)
 
 
 def _folded_words(path: Path, line: int, value: object) -> tuple[str, ...]:
@@ -77,8 +93,12 @@ def _out_of_scope(path: Path) -> tuple[OutOfScope, ...]:
             raise KnowledgeError(path, item.line_of("reply"), f"{sid}: 'reply' is required")
         if not isinstance(examples, list) or len(examples) < 2:
             raise KnowledgeError(path, item.line_of("examples"), f"{sid}: need 2+ examples")
+        words = item.get("words", [])
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise KnowledgeError(path, item.line_of("words"), f"{sid}: 'words' must be texts")
         seen.add(sid)
-        subjects.append(OutOfScope(sid, reply.strip(), tuple(str(e) for e in examples)))
+        folded = frozenset(part for w in words for part in fold(w).split())
+        subjects.append(OutOfScope(sid, reply.strip(), tuple(str(e) for e in examples), folded))
     return tuple(subjects)
 
 
@@ -118,5 +138,7 @@ def load_lexicon(folder: Path) -> LexiconData:
         _word_list(path, data, "final_particles"),
     )
     return LexiconData(
-        lexicon, _out_of_scope(folder / "out_of_scope.yaml"), _params(folder / "matcher.yaml")
+        lexicon,
+        _out_of_scope(folder / "out_of_scope.yaml"),
+        _params(folder / "matcher.yaml"),
     )

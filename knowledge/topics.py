@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from knowledge.yamlfile import KnowledgeError, LineDict, load_yaml
@@ -188,8 +188,9 @@ def _topic(path: Path, item: LineDict) -> Topic:
     )
 
 
-def load_topics(folder: Path) -> TopicSet:
-    """Every SPEC topic exactly once, with sources and valid related links."""
+def load_topics(folder: Path, examples: Path | None = None) -> TopicSet:
+    """Every SPEC topic exactly once, with sources and valid related links; the phrasings of
+    `examples/<topic_id>.yaml` (when that folder is given) are added to each topic's own."""
     topics: dict[str, Topic] = {}
     for path in sorted(folder.glob("*.yaml")):
         data = load_yaml(path)
@@ -214,4 +215,55 @@ def load_topics(folder: Path) -> TopicSet:
                 raise KnowledgeError(
                     topic.path, topic.related_line, f"{topic.id}: broken related topic {rid!r}"
                 )
+    if examples is not None:
+        for tid, extra in load_example_files(examples).items():
+            topic = topics[tid]
+            topics[tid] = replace(topic, examples=topic.examples + extra)
     return TopicSet(topics)
+
+
+def load_example_files(folder: Path) -> dict[str, tuple[str, ...]]:
+    """`<folder>/<topic_id>.yaml`, each a YAML list of phrasings, by topic id.
+
+    A missing or empty folder gives {}. Raises KnowledgeError (file:line) for a file not
+    named after a SPEC §3 topic, an item that is not a non-empty text, or a phrasing given
+    twice in the folder (compared case- and space-insensitively): under two topics it would
+    be a guaranteed ambiguity.
+    """
+    found: dict[str, tuple[str, ...]] = {}
+    if not folder.is_dir():
+        return found
+    seen: dict[str, str] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        if path.stem not in SPEC_TOPIC_IDS:
+            raise KnowledgeError(path, 1, f"unknown topic id {path.stem!r} (SPEC §3)")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        data = load_yaml(path)
+        if data is None:
+            continue
+        if not isinstance(data, list):
+            raise KnowledgeError(path, 1, "expected a list of phrasings")
+        phrasings = []
+        line = 0
+        for item in data:
+            line = _line_of_item(lines, item, line)
+            if not isinstance(item, str) or not item.strip():
+                raise KnowledgeError(path, line, f"expected a non-empty text, got {item!r}")
+            key = " ".join(item.lower().split())
+            if key in seen:
+                raise KnowledgeError(path, line, f"duplicate phrasing (first at {seen[key]})")
+            seen[key] = f"{path.name}:{line}"
+            phrasings.append(item.strip())
+        found[path.stem] = tuple(phrasings)
+    return found
+
+
+def _line_of_item(lines: list[str], item: object, after: int) -> int:
+    """The line of a list item (plain YAML lists carry no marks): the next line after the
+    previous item's that starts a list item and holds its text."""
+    text = str(item).strip()[:20]
+    for number in range(after + 1, len(lines) + 1):
+        line = lines[number - 1].lstrip()
+        if line.startswith("-") and text in line:
+            return number
+    return after + 1

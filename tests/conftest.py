@@ -113,12 +113,23 @@ def clock() -> FrozenClock:
     return FrozenClock(START)
 
 
+@pytest.fixture(scope="session")
+def answer_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One model folder for the whole session: the classifier is trained once (seconds) by
+    the first test that needs it, then reused, as a deployment reuses its build."""
+    return tmp_path_factory.mktemp("answer-models")
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(database_url: str, tmp_path: Path, answer_models_dir: Path) -> Settings:
+    # Matcher + classifier: embedding every example with the dense model takes a minute on
+    # a shared CI machine; tests/test_faq_vote.py covers the three-voter path.
     return Settings(
         _env_file=None,
         database_url=database_url,
         data_dir=tmp_path / "data",
+        models_dir=answer_models_dir,
+        answer_dense=False,
         officer_ids="telegram:9001,console:officer",
         officer_chat="telegram:-100500",
     )
@@ -137,8 +148,15 @@ def chat(app: App) -> Chat:
 
 
 @pytest.fixture
-def subprocess_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+def subprocess_env(
+    database_url: str, tmp_path: Path, answer_models_dir: Path
+) -> dict[str, str]:
     """Environment for `python -m bot …` in a subprocess, on this test's database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
-    env.update(BOT_DATABASE_URL=database_url, BOT_DATA_DIR=str(tmp_path / "data"))
+    env.update(
+        BOT_DATABASE_URL=database_url,
+        BOT_DATA_DIR=str(tmp_path / "data"),
+        BOT_MODELS_DIR=str(answer_models_dir),
+        BOT_ANSWER_DENSE="false",
+    )
     return env

@@ -41,6 +41,8 @@ def zalo_settings(settings: Settings, fake_zalo: FakeZalo) -> Settings:
         _env_file=None,
         database_url=settings.database_url,
         data_dir=settings.data_dir,
+        models_dir=settings.models_dir,
+        answer_dense=settings.answer_dense,
         officer_ids="telegram:9001,zalo:officer-1",
         officer_chat="telegram:-100500",
         zalo_app_id=APP_ID,
