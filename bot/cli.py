@@ -93,7 +93,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _chat(settings: Settings, user: str, json_mode: bool) -> int:
     from bot.app import build_app
-    from bot.channels.console import run_console
+    from bot.channels.console.io import run_console
 
     app = await build_app(settings)
     try:

@@ -26,11 +26,12 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 
-from bot.channels.base import OutsideWindow, RateLimited, Sender, SendError, Unreachable
+from bot.channels.base import OutsideWindow, Pace, RateLimited, Sender, SendError, Unreachable
+from bot.channels.registry import default_paces
 from bot.config import QuietHours
 from bot.db.engine import Database
 from bot.db.models import OutboxMessage, User
-from bot.pacing import DEFAULT_PACES, Pace, Pacer
+from bot.pacing import Pacer
 from handlers.messages import Reply
 from handlers.ports import Clock
 
@@ -78,7 +79,7 @@ class OutboxDispatcher:
         self.db, self.senders, self.clock, self.batch = db, senders, clock, batch
         self.quiet_hours, self.tz = quiet_hours, tz
         self.chunk, self.claim_timeout, self.max_attempts = chunk, claim_timeout, max_attempts
-        paces = DEFAULT_PACES if paces is None else paces
+        paces = default_paces() if paces is None else paces
         self._pacers = {name: Pacer(paces.get(name, Pace())) for name in senders}
         self._paused_until: dict[str, datetime] = {}
         self._slots = asyncio.Semaphore(concurrency)

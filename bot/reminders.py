@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TextIO
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -26,7 +26,6 @@ from bot.db.reminders import view_of
 from bot.db.upsert import insert_for
 from bot.outbox import DispatchReport, OutboxDispatcher
 from handlers.deadlines import DeadlineView, plan_occurrences, reminder_reply
-from handlers.messages import Reply
 from handlers.ports import Clock
 from knowledge import KnowledgeBase
 
@@ -185,16 +184,3 @@ def register_reminder_jobs(
     """
     for job in jobs.jobs(dispatch_every):
         ticker.add(job.name, job.run, job.every.total_seconds())
-
-
-class PrintSender:
-    """In-process delivery for console users: `reminders dispatch` prints their pushes."""
-
-    channel = "console"
-
-    def __init__(self, out: TextIO) -> None:
-        self.out = out
-
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        buttons = "".join(f"\n  [{b.label}] ({b.payload})" for b in reply.buttons)
-        self.out.write(f"→ console:{chat_id}\n{reply.text}{buttons}\n\n")

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.channels.base import OutsideWindow, SendError, Unreachable
-from bot.channels.zalo_held import enqueue_held_notice, held_recipients, officer_notice
-from bot.channels.zalo_sender import MAX_TEXT, split_text
+from bot.channels.zalo.held import enqueue_held_notice, held_recipients, officer_notice
+from bot.channels.zalo.sender import MAX_TEXT, split_text
 from bot.db.models import OutboxMessage
 from bot.db.repositories import CoreRepository, SqlStore
 from bot.outbox import OutboxDispatcher

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.channels.base import Unreachable
-from bot.channels.zalo_webhook import Verdict, signature, verify
+from bot.channels.zalo.models import ZaloConversation
+from bot.channels.zalo.webhook import Verdict, signature, verify
 from bot.db.models import ProcessedMessage, User
-from bot.db.models_zalo import ZaloConversation
 from handlers.messages import Button, Reply
 from tests.zalo_fake import APP_ID, OA_SECRET, millis, post_event, text_event
 
@@ -307,7 +307,7 @@ async def test_a_redelivered_digit_does_not_use_up_the_next_list(zalo):
     ],
 )
 def test_attachment_events_map_to_kinds(name, attachment, kind, ref):
-    from bot.channels.zalo_webhook import interpret
+    from bot.channels.zalo.webhook import interpret
 
     event = {
         "event_name": name,

@@ -25,9 +25,9 @@ from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
 from bot.channels.base import RateLimited, SendError, Unreachable
-from bot.channels.telegram_limits import Limits, TelegramLimiter, retry_seconds
-from bot.channels.telegram_updates import CHANNEL
-from bot.db.telegram_repo import TelegramRepository
+from bot.channels.telegram.limits import Limits, TelegramLimiter, retry_seconds
+from bot.channels.telegram.repository import TelegramRepository
+from bot.channels.telegram.updates import CHANNEL
 from bot.metrics import Metrics
 from handlers.messages import Button, Document, Reply
 from knowledge.ui import UiTexts

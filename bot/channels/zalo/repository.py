@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import case, literal, select, update
 
+from bot.channels.zalo.models import ZaloConversation
 from bot.db.engine import Database
 from bot.db.models import OutboxMessage, ProcessedMessage, User
-from bot.db.models_zalo import ZaloConversation
 from bot.db.upsert import insert_for
 from handlers.messages import Button
 

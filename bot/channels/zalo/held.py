@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot.channels.zalo_client import OUTSIDE_WINDOW_REASON
+from bot.channels.zalo.client import OUTSIDE_WINDOW_REASON
 from bot.db.engine import Database
 from bot.db.models import OutboxMessage, User
 from bot.db.repositories import OutboxRepository

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from bot.channels.telegram.models import TelegramCallback
 from bot.db.engine import Database
 from bot.db.models import User
-from bot.db.models_telegram import TelegramCallback
 from bot.db.upsert import insert_for
 
 _callbacks = TelegramCallback.__table__

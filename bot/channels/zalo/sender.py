@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.channels.base import OutsideWindow, SendError, Unreachable
-from bot.channels.zalo_client import OUTSIDE_WINDOW_REASON, ZaloApi
-from bot.db.zalo_repository import SendPermit, ZaloConversations
+from bot.channels.zalo.client import OUTSIDE_WINDOW_REASON, ZaloApi
+from bot.channels.zalo.repository import SendPermit, ZaloConversations
 from handlers.messages import Button, Document, Reply
 from handlers.ports import Clock
 from knowledge.ui import UiTexts

@@ -13,15 +13,15 @@ import asyncio
 import hashlib
 import logging
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import aiohttp
 from sqlalchemy import select, update
 
 from bot.channels.base import SendError
+from bot.channels.zalo.models import ZaloToken
+from bot.channels.zalo.settings import TokenConfig
 from bot.db.engine import Database
-from bot.db.models_zalo import ZaloToken
 from bot.db.upsert import insert_for
 from handlers.ports import Clock
 
@@ -34,15 +34,6 @@ EARLY_REFRESH = timedelta(minutes=10)
 LEASE = timedelta(seconds=60)
 _POLL_SECONDS = 0.2
 _REFRESH_TIMEOUT = aiohttp.ClientTimeout(total=20)
-
-
-@dataclass(frozen=True, slots=True)
-class TokenConfig:
-    app_id: str
-    app_secret: str
-    seed_access_token: str
-    seed_refresh_token: str
-    oauth_base: str
 
 
 class TokenRefreshError(SendError):
