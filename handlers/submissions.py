@@ -94,7 +94,7 @@ async def revise(ctx: Context, form: Form, raw_id: str) -> list[Reply]:
 async def forward_attachment(ctx: Context, bucket: dict[str, Any]) -> list[Reply] | None:
     """A photo, voice note or file sent during the intake goes to the officers' chat."""
     msg = ctx.message
-    if msg.attachment_ref is None:
+    if msg.attachment is None:
         return None
     officer_chat = ctx.config.officer_chat
     if officer_chat is None:
@@ -106,7 +106,7 @@ async def forward_attachment(ctx: Context, bucket: dict[str, Any]) -> list[Reply
     key = f"sub:{submission_id}:att:{ref}" if submission_id else f"intake:{ctx.user.id}:att:{ref}"
     notice = Reply(
         ctx.text("intake.attachment_notice", who=who, about=about),
-        documents=(Document(msg.attachment_ref, f"{msg.kind}-{ref}"),),
+        documents=(Document(msg.attachment, f"{msg.kind}-{ref}"),),
     )
     await ctx.store.outbox.enqueue(
         key=key[:200], target=officer_chat, reply=notice, due_at=ctx.now, kind="intake"

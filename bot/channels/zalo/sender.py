@@ -15,7 +15,7 @@ from typing import Any
 from bot.channels.base import OutsideWindow, SendError, Unreachable
 from bot.channels.zalo.client import OUTSIDE_WINDOW_REASON, ZaloApi
 from bot.channels.zalo.repository import SendPermit, ZaloConversations
-from handlers.messages import Button, Document, Reply
+from handlers.messages import Attachment, Button, Document, Reply
 from handlers.ports import Clock
 from knowledge.ui import UiTexts
 
@@ -106,11 +106,13 @@ class ZaloSender:
             raise
 
     async def _send_document(self, chat_id: str, document: Document) -> None:
-        scheme = document.path.partition(":")[0]
-        if scheme.endswith("-file") or scheme == "zalo-location":
+        attachment = document.attachment
+        if attachment is not None:
             # A file a user sent on some channel (forwarded to officers): not a local file.
-            await self.api.send_message(chat_id, {"text": self._remote_file_text(document)})
+            text = self._remote_file_text(document.name, attachment)
+            await self.api.send_message(chat_id, {"text": text})
             return
+        assert isinstance(document.path, str)
         path = Path(document.path)
         try:
             size = (await asyncio.to_thread(path.stat)).st_size
@@ -128,9 +130,7 @@ class ZaloSender:
             chat_id, {"attachment": {"type": "file", "payload": {"token": token}}}
         )
 
-    def _remote_file_text(self, document: Document) -> str:
-        scheme, _, ref = document.path.partition(":")
-        if ref.startswith(("https://", "http://")):
-            return self.ui.text("zalo.file_link", name=document.name, url=ref)
-        channel = scheme.split("-")[0]
-        return self.ui.text("zalo.file_elsewhere", name=document.name, channel=channel)
+    def _remote_file_text(self, name: str, attachment: Attachment) -> str:
+        if attachment.is_url:
+            return self.ui.text("zalo.file_link", name=name, url=attachment.ref)
+        return self.ui.text("zalo.file_elsewhere", name=name, channel=attachment.channel)
