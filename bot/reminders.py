@@ -19,19 +19,18 @@ from sqlalchemy import select, update
 from bot.channels.base import Sender
 from bot.config import Settings
 from bot.db import audience as audiences
+from bot.db import outbox as outbox_rows
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage
 from bot.db.models_reminders import Deadline, Subscription
 from bot.db.reminders import view_of
-from bot.db.upsert import insert_for
 from bot.outbox import DispatchReport, OutboxDispatcher
 from handlers.deadlines import DeadlineView, plan_occurrences, reminder_reply
+from handlers.messages import Target
 from handlers.ports import Clock
 from knowledge import KnowledgeBase
 
 _deadlines = Deadline.__table__
 _subs = Subscription.__table__
-_outbox = OutboxMessage.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,27 +125,20 @@ class ReminderJobs:
             if occ.expires_at <= now:
                 continue
             reply = reminder_reply(self.kb.ui, view, occ.due_at.astimezone(self.tz).date())
-            payload = reply.to_dict() | {"expires_at": occ.expires_at.isoformat()}
             rows += [
-                {
-                    "dedupe_key": f"rem:{view.id}:{view.revision}:{p.user_id}:{occ.offset}",
-                    "kind": "reminder",
-                    "channel": p.channel,
-                    "chat_id": p.external_id,
-                    "user_id": p.user_id,
-                    "payload": payload,
-                    "due_at": occ.due_at,
-                    "status": "pending",
-                    "attempts": 0,
-                    "created_at": now,
-                }
+                outbox_rows.new_row(
+                    key=f"rem:{view.id}:{view.revision}:{p.user_id}:{occ.offset}",
+                    kind="reminder",
+                    target=Target(p.channel, p.external_id),
+                    reply=reply,
+                    due_at=occ.due_at,
+                    now=now,
+                    user_id=p.user_id,
+                    expires_at=occ.expires_at,
+                )
                 for p in people
             ]
-        if not rows:
-            return 0
-        stmt = insert_for(session.bind.dialect.name, _outbox).on_conflict_do_nothing()
-        result = await session.execute(stmt.returning(_outbox.c.id), rows)
-        return len(result.all())
+        return await outbox_rows.enqueue_many(session, rows)
 
     async def dispatch(self, now: datetime | None = None) -> DispatchReport:
         return await self.dispatcher.dispatch_once(now)

@@ -12,17 +12,13 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from typing import TextIO
 
-from sqlalchemy import func, select
-
 from bot.app import App, build_app
 from bot.channels.base import ChannelSpec, Pace, Sender
 from bot.channels.registry import CHANNELS
 from bot.clock import FrozenClock, SystemClock
 from bot.config import Settings
-from bot.db.models import OutboxMessage
+from bot.db import outbox as outbox_rows
 from bot.reminders import ReminderJobs
-
-_outbox = OutboxMessage.__table__
 
 
 def parse_now(text: str, settings: Settings) -> datetime:
@@ -64,13 +60,7 @@ async def dispatch_command(settings: Settings, now_text: str | None, out: TextIO
             jobs = ReminderJobs(app.db, app.kb, settings, clock, senders, paces=paces)
             added, report = await jobs.tick(clock.now())
         async with app.db.transaction() as session:
-            waiting = (
-                await session.execute(
-                    select(_outbox.c.channel, func.count())
-                    .where(_outbox.c.status == "pending", _outbox.c.channel.not_in(list(senders)))
-                    .group_by(_outbox.c.channel)
-                )
-            ).all()
+            waiting = await outbox_rows.pending_by_channel(session, except_channels=senders)
     finally:
         await app.close()
     for line in report.lines:

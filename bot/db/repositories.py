@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from sqlalchemy import BindParameter, bindparam, delete, exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import outbox as outbox_rows
 from bot.db.abstained import AbstainedQuestionRepository
 from bot.db.models import ConversationStateRow, OutboxMessage, ProcessedMessage, User
 from bot.db.reminders import RemindersRepository
@@ -198,24 +199,16 @@ class OutboxRepository:
         kind: str = "notice",
         user_id: int | None = None,
     ) -> bool:
-        stmt = (
-            insert_for(self.dialect, _outbox)
-            .values(
-                dedupe_key=key,
-                kind=kind,
-                channel=target.channel,
-                chat_id=target.chat_id,
-                user_id=user_id,
-                payload=reply.to_dict(),
-                due_at=due_at,
-                status="pending",
-                attempts=0,
-                created_at=self._now,
-            )
-            .on_conflict_do_nothing()
-            .returning(_outbox.c.id)
+        row = outbox_rows.new_row(
+            key=key,
+            kind=kind,
+            target=target,
+            reply=reply,
+            due_at=due_at,
+            now=self._now,
+            user_id=user_id,
         )
-        return (await self.session.execute(stmt)).first() is not None
+        return await outbox_rows.enqueue(self.session, row)
 
 
 class SqlStore:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import outbox as outbox_rows
 from bot.db.models import OutboxMessage, User
 from bot.db.models_intake import IntakeConsent, Submission, SubmissionDraft, SubmissionEvent
 from handlers.ports import SubmissionRecord
@@ -180,11 +181,8 @@ class SubmissionRepository:
             ]
             # Officer notices not yet delivered carry the owner's data: they go too.
             for submission_id in ids:
-                await self.session.execute(
-                    delete(_outbox).where(
-                        _outbox.c.dedupe_key.like(f"sub:{submission_id}:%"),
-                        _outbox.c.status == "pending",
-                    )
+                await outbox_rows.delete_pending_by_key_prefix(
+                    self.session, f"sub:{submission_id}:"
                 )
             await self.session.execute(delete(_drafts).where(_drafts.c.submission_id.in_(ids)))
             await self.session.execute(delete(_events).where(_events.c.submission_id.in_(ids)))

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import case, literal, select, update
 
 from bot.channels.zalo.models import ZaloConversation
+from bot.db import outbox as outbox_rows
 from bot.db.engine import Database
 from bot.db.models import OutboxMessage, ProcessedMessage, User
 from bot.db.upsert import insert_for
@@ -105,15 +106,7 @@ class ZaloConversations:
                     updated_at=now,
                 )
             )
-            await session.execute(
-                update(_outbox)
-                .where(
-                    _outbox.c.channel == CHANNEL,
-                    _outbox.c.chat_id == zalo_user_id,
-                    _outbox.c.status == "held",
-                )
-                .values(status="pending", due_at=now, last_error=None)
-            )
+            await outbox_rows.release_held(session, CHANNEL, zalo_user_id, now)
         return Inbound(numbered=numbered, seen_before=False)
 
     async def prepare_send(
