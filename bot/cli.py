@@ -145,7 +145,7 @@ def _create_empty_database(url: str) -> None:
 
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        path = Path(parsed.database)
+        path = Path(str(parsed.database))
         if path.exists() and path.stat().st_size > 0:
             return
     asyncio.run(_db_upgrade_quietly(url))

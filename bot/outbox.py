@@ -165,7 +165,7 @@ class OutboxDispatcher:
         except OutsideWindow as exc:
             await self._record(row, Status.HELD, {"last_error": _short(exc)}, report.held)
         except Unreachable as exc:
-            values = {"last_error": _short(exc)}
+            values: dict[str, Any] = {"last_error": _short(exc)}
             await self._record(
                 row, Status.UNREACHABLE, values, report.unreachable, mark_user=current()
             )

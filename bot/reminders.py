@@ -9,7 +9,7 @@ subscribers who changed (materialized_at < changed_at) are caught up on each tic
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,14 +23,15 @@ from bot.db import outbox as outbox_rows
 from bot.db.engine import Database
 from bot.db.models_reminders import Deadline, Subscription
 from bot.db.reminders import view_of
+from bot.db.types import table_of
 from bot.outbox import DispatchReport, OutboxDispatcher
 from handlers.deadlines import DeadlineView, plan_occurrences, reminder_reply
 from handlers.messages import Target
 from handlers.ports import Clock
 from knowledge import KnowledgeBase
 
-_deadlines = Deadline.__table__
-_subs = Subscription.__table__
+_deadlines = table_of(Deadline)
+_subs = table_of(Subscription)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +115,7 @@ class ReminderJobs:
         return added
 
     async def _queue(
-        self, session: Any, view: DeadlineView, people: list[Any], now: datetime
+        self, session: Any, view: DeadlineView, people: Sequence[Any], now: datetime
     ) -> int:
         if not people:
             return 0

@@ -60,8 +60,11 @@ class Occurrence:
 class QuietWindow(Protocol):
     """bot.config.QuietHours satisfies this: a local [start, end) window in whole hours."""
 
-    start: int
-    end: int
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
 
     def contains(self, hour: int) -> bool: ...
 
@@ -156,7 +159,9 @@ def submission_milestones(
     audience = Audience("submission", submission_ref)
     note = ui.text("rem.milestone_note")
 
-    def draft(key: str, day: date, source: str, offsets: tuple[int, ...], **values: object):
+    def draft(
+        key: str, day: date, source: str, offsets: tuple[int, ...], **values: object
+    ) -> DeadlineDraft:
         title = ui.text(f"rem.milestone.{key}", **values)
         return DeadlineDraft(title, day, None, note, source, "milestone", audience, offsets)
 

@@ -185,7 +185,8 @@ class ConversationState:
 
     def bucket(self, flow: str) -> dict[str, Any]:
         """The flow's own part of `data`, created on first use."""
-        return self.data.setdefault(flow, {})
+        bucket: dict[str, Any] = self.data.setdefault(flow, {})
+        return bucket
 
     def snapshot(self) -> tuple[str | None, str | None, str]:
         return self.flow, self.step, json.dumps(self.data, sort_keys=True, ensure_ascii=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.answers import AnswerResult, QuestionAnswerer, render_topic
@@ -21,31 +21,31 @@ KNOWLEDGE_DIR = Path(__file__).resolve().parent
 
 @dataclass(frozen=True)
 class KnowledgeBase:
+    """Everything under knowledge/, loaded and validated by `load_knowledge` (all of it, always);
+    `province` is the BOT_PROVINCE overlay in use, if any."""
+
     ui: UiTexts
+    topics: TopicSet
+    lexicon: LexiconData
+    provinces: dict[str, Province]
+    qa: QuestionAnswerer
+    eligibility: EligibilityRules
+    intake_form: Form
+    de_an: DeAnTemplate
     province: str | None = None
-    topics: TopicSet | None = None
-    lexicon: LexiconData | None = None
-    provinces: dict[str, Province] = field(default_factory=dict)
-    qa: QuestionAnswerer | None = None
-    eligibility: EligibilityRules | None = None
-    intake_form: Form | None = None
-    de_an: DeAnTemplate | None = None
 
     def counts(self) -> dict[str, int]:
-        counts = {"ui_texts": len(self.ui)}
-        if self.topics is not None and self.lexicon is not None:
-            counts["topics"] = len(self.topics)
-            counts["example_phrasings"] = sum(len(t.examples) for t in self.topics)
-            counts["out_of_scope_subjects"] = len(self.lexicon.out_of_scope)
-            counts["abbreviations"] = len(self.lexicon.lexicon.abbreviations)
-            counts["provinces"] = len(self.provinces)
-        if self.eligibility is not None:
-            counts["eligibility_criteria"] = self.eligibility.criteria_count
-        if self.intake_form is not None:
-            counts["intake_questions"] = len(self.intake_form.steps)
-        if self.de_an is not None:
-            counts["de_an_sections"] = len(self.de_an.sections)
-        return counts
+        return {
+            "ui_texts": len(self.ui),
+            "topics": len(self.topics),
+            "example_phrasings": sum(len(t.examples) for t in self.topics),
+            "out_of_scope_subjects": len(self.lexicon.out_of_scope),
+            "abbreviations": len(self.lexicon.lexicon.abbreviations),
+            "provinces": len(self.provinces),
+            "eligibility_criteria": self.eligibility.criteria_count,
+            "intake_questions": len(self.intake_form.steps),
+            "de_an_sections": len(self.de_an.sections),
+        }
 
     @property
     def province_info(self) -> Province | None:
@@ -53,8 +53,6 @@ class KnowledgeBase:
 
     def answer(self, question: str) -> AnswerResult:
         """Answer one question (SPEC §1 `ask`); the chat's faq capability uses the same call."""
-        if self.qa is None:
-            raise RuntimeError("knowledge base loaded without topics")
         return self.qa.answer(question)
 
     def contact_text(self) -> str:

@@ -17,7 +17,7 @@ class KnowledgeError(Exception):
         super().__init__(f"{where}: {message}")
 
 
-class LineDict(dict):
+class LineDict(dict[Any, Any]):
     """A mapping from YAML that knows the line of itself and of each key (1-based)."""
 
     line: int = 0

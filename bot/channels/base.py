@@ -52,7 +52,8 @@ class ChannelStartError(Exception):
 
 
 class Sender(Protocol):
-    channel: str
+    @property
+    def channel(self) -> str: ...
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         """Deliver one reply; raises RateLimited, SendError or Unreachable."""
@@ -95,9 +96,16 @@ class ChannelDeps:
 class Channel(Protocol):
     """One running channel: its sender for the outbox, its routes, its lifecycle hooks."""
 
-    name: str
-    pace: Pace
-    sender: Sender
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def pace(self) -> Pace:
+        """How fast the outbox may push on this channel (the platform's limit)."""
+        ...
+
+    @property
+    def sender(self) -> Sender: ...
 
     def routes(self) -> Sequence[web.RouteDef]:
         """aiohttp routes this channel adds to the one HTTP server (may be empty)."""

@@ -11,11 +11,12 @@ from bot.db import audience as audiences
 from bot.db import outbox as outbox_rows
 from bot.db.models_reminders import Broadcast
 from bot.db.outbox import OutboxStatus
+from bot.db.types import table_of
 from handlers.deadline_store import BroadcastFigures
 from handlers.deadlines import Audience
 from handlers.messages import Reply, Target
 
-_broadcasts = Broadcast.__table__
+_broadcasts = table_of(Broadcast)
 
 
 class BroadcastRepository:
@@ -81,10 +82,10 @@ class BroadcastRepository:
         )
 
     async def recent_broadcasts(self, limit: int = 5) -> list[BroadcastFigures]:
-        ids = (
-            await self.session.execute(
+        ids: list[int] = list(
+            (await self.session.execute(
                 select(_broadcasts.c.id).order_by(_broadcasts.c.id.desc()).limit(limit)
-            )
-        ).scalars()
-        figures = [await self.broadcast_figures(i) for i in list(ids)]
+            )).scalars()
+        )
+        figures = [await self.broadcast_figures(i) for i in ids]
         return [f for f in figures if f is not None]

@@ -19,11 +19,12 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import OutboxMessage, User
+from bot.db.types import table_of
 from bot.db.upsert import insert_for
 from handlers.messages import Reply, Target
 
-_outbox = OutboxMessage.__table__
-_users = User.__table__
+_outbox = table_of(OutboxMessage)
+_users = table_of(User)
 
 
 class OutboxStatus(StrEnum):
@@ -168,7 +169,7 @@ async def count_by_status(session: AsyncSession, key_prefix: str) -> dict[str, i
         .where(_outbox.c.dedupe_key.startswith(key_prefix, autoescape=True))
         .group_by(_outbox.c.status)
     )
-    return {status: count for status, count in rows.all()}
+    return {str(row[0]): int(row[1]) for row in rows.all()}
 
 
 async def pending_by_channel(
@@ -183,7 +184,7 @@ async def pending_by_channel(
         )
         .group_by(_outbox.c.channel)
     )
-    return [(channel, count) for channel, count in (await session.execute(stmt)).all()]
+    return [(str(row[0]), int(row[1])) for row in (await session.execute(stmt)).all()]
 
 
 async def due_pending(session: AsyncSession, now: datetime) -> tuple[Any, int]:

@@ -16,16 +16,17 @@ from bot.db.models_reminders import (
     SubmissionHolder,
     Subscription,
 )
+from bot.db.types import table_of
 from bot.db.upsert import insert_for
 from handlers.deadline_store import SubscriptionView
 from handlers.deadlines import Audience, DeadlineDraft, DeadlineView
 from handlers.messages import Reply, Target
 
-_deadlines = Deadline.__table__
-_subs = Subscription.__table__
-_done = DeadlineDone.__table__
-_holders = SubmissionHolder.__table__
-_users = User.__table__
+_deadlines = table_of(Deadline)
+_subs = table_of(Subscription)
+_done = table_of(DeadlineDone)
+_holders = table_of(SubmissionHolder)
+_users = table_of(User)
 
 
 def reminder_key_prefix(deadline_id: int) -> str:
@@ -124,7 +125,8 @@ class RemindersRepository(BroadcastRepository):
             )
             .returning(_deadlines.c.id)
         )
-        return (await self.session.execute(stmt)).scalar_one()
+        deadline_id: int = (await self.session.execute(stmt)).scalar_one()
+        return deadline_id
 
     async def update_deadline(self, deadline_id: int, draft: DeadlineDraft, now: datetime) -> bool:
         result = await self.session.execute(

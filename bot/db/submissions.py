@@ -11,14 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import outbox as outbox_rows
 from bot.db.models import OutboxMessage, User
 from bot.db.models_intake import IntakeConsent, Submission, SubmissionDraft, SubmissionEvent
+from bot.db.types import table_of
 from handlers.ports import SubmissionRecord
 
-_consents = IntakeConsent.__table__
-_subs = Submission.__table__
-_drafts = SubmissionDraft.__table__
-_events = SubmissionEvent.__table__
-_outbox = OutboxMessage.__table__
-_users = User.__table__
+_consents = table_of(IntakeConsent)
+_subs = table_of(Submission)
+_drafts = table_of(SubmissionDraft)
+_events = table_of(SubmissionEvent)
+_outbox = table_of(OutboxMessage)
+_users = table_of(User)
 
 
 class SubmissionRepository:
@@ -57,7 +58,7 @@ class SubmissionRepository:
             )
             .returning(_subs.c.id)
         )
-        submission_id = result.scalar_one()
+        submission_id: int = result.scalar_one()
         await self._event(submission_id, "submitted", "owner", None)
         return submission_id
 

@@ -125,9 +125,9 @@ class _Evaluation:
             if a.sector == c.mining_difficult_area.sector:
                 self._mining(part)
         if a.other_state_funding_same_content:
-            rule = c.other_state_funding
-            part.failed.append(_cite(rule, rule.fail_text))
-            part.changes.append(_cite(rule, rule.change))
+            funding = c.other_state_funding
+            part.failed.append(_cite(funding, funding.fail_text))
+            part.changes.append(_cite(funding, funding.change))
         return part
 
     def _mining(self, part: _Part) -> None:
@@ -206,7 +206,7 @@ class _Evaluation:
             part.passed.append(
                 _cite(c.cnnt_entity, entity=self.rules.label("entity_type", "dnnvv"))
             )
-            part.passed.append(_cite(sme, facts=facts, size=self._size_name(), **limits))
+            part.passed.append(_cite(sme, None, facts=facts, size=self._size_name(), **limits))
             return
         if staff is None:
             part.missing.append("employees")

@@ -242,8 +242,8 @@ def _check_references(path: Path, data: LineDict, rules: EligibilityRules) -> No
         raise KnowledgeError(path, line, "site_area: every area must be allowed or excluded")
     if not set(c.cleaner_production.supports) <= set(c.supports.topics):
         line = _line_at(data, ("criteria", "cleaner_production", "supports"))
-        unknown = sorted(set(c.cleaner_production.supports) - set(c.supports.topics))
-        raise KnowledgeError(path, line, f"cleaner_production.supports: unknown topics {unknown}")
+        missing = sorted(set(c.cleaner_production.supports) - set(c.supports.topics))
+        raise KnowledgeError(path, line, f"cleaner_production.supports: unknown topics {missing}")
     topics = set(c.supports.topics)
     for order in c.supports.first_for_sector.values():
         topics |= set(order)

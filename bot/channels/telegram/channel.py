@@ -138,7 +138,7 @@ class TelegramChannel:
         if self.webhook_mode:
             await app.start()
             await app.bot.set_webhook(
-                self.config.webhook_url,  # type: ignore[arg-type]
+                self.config.webhook_url,
                 secret_token=self.config.webhook_secret,
                 allowed_updates=ALLOWED_UPDATES,
             )

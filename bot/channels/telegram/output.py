@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from telegram import (
-    Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -83,7 +82,7 @@ class TelegramOutput:
 
     def __init__(
         self,
-        bot: Bot,
+        bot: ExtBot[Any],
         repo: TelegramRepository,
         ui: UiTexts,
         metrics: Metrics,

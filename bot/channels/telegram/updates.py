@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import Chat, Message, Update
 from telegram.constants import ChatType
 
@@ -74,23 +76,23 @@ def to_message(update: Update, officer_chat_id: str | None) -> IncomingMessage |
         return None
     if not _allowed_chat(message.chat, officer_chat_id):
         return None
-    common = {
-        "channel": CHANNEL,
-        "user_id": str(message.from_user.id),
-        "chat_id": str(message.chat.id),
-        "message_id": update_id,
-        "display_name": message.from_user.full_name,
-    }
+    common = IncomingMessage(
+        CHANNEL,
+        str(message.from_user.id),
+        str(message.chat.id),
+        message_id=update_id,
+        display_name=message.from_user.full_name,
+    )
     if edited is not None:
-        return IncomingMessage(**common, text=edited.text or edited.caption, kind="edited")
+        return replace(common, text=edited.text or edited.caption, kind="edited")
     if message.text is not None:
-        return IncomingMessage(**common, text=message.text)
+        return replace(common, text=message.text)
     if message.contact is not None:
-        return IncomingMessage(
-            **common, kind="contact", contact_phone=message.contact.phone_number
+        return replace(
+            common, kind="contact", contact_phone=message.contact.phone_number
         )
     kind, ref = _attachment(message)
-    return IncomingMessage(**common, text=message.caption, kind=kind, attachment=ref)
+    return replace(common, text=message.caption, kind=kind, attachment=ref)
 
 
 def blocked_by(update: Update) -> str | None:

@@ -177,8 +177,8 @@ class ZaloChannel:
             if inbound.seen_before:
                 return
         else:
+            assert interpreted.message is not None
             message = interpreted.message
-            assert message is not None
             inbound = await self.conversations.record_inbound(user, at, message.message_id, now)
             if inbound.seen_before:
                 return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.channels.zalo.settings import CHANNEL
@@ -30,14 +31,14 @@ class HeldRecipient:
 async def held_recipients(db: Database) -> list[HeldRecipient]:
     async with db.transaction() as session:
         rows = (await session.execute(outbox_rows.held_rows(CHANNEL))).all()
-    return [HeldRecipient(chat_id, name, count, _aware(due)) for chat_id, name, count, due in rows]
+    return [HeldRecipient(str(r[0]), r[1], int(r[2]), _aware(r[3])) for r in rows]
 
 
-def _aware(value: datetime) -> datetime:
+def _aware(value: Any) -> datetime:
     # func.min bypasses the column type on SQLite, which then hands back a naive UTC value.
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime)
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))
 
 
 def officer_notice(recipients: list[HeldRecipient], ui: UiTexts, tz: ZoneInfo) -> Reply | None:

@@ -18,6 +18,7 @@ from bot.channels.zalo.models import ZaloConversation
 from bot.db import outbox as outbox_rows
 from bot.db.engine import Database
 from bot.db.models import OutboxMessage, ProcessedMessage, User
+from bot.db.types import table_of
 from bot.db.upsert import insert_for
 from handlers.messages import Button
 
@@ -25,10 +26,10 @@ CHANNEL = "zalo"
 WINDOW = timedelta(hours=48)
 FREE_REPLIES = 8
 
-_conv = ZaloConversation.__table__
-_users = User.__table__
-_outbox = OutboxMessage.__table__
-_processed = ProcessedMessage.__table__
+_conv = table_of(ZaloConversation)
+_users = table_of(User)
+_outbox = table_of(OutboxMessage)
+_processed = table_of(ProcessedMessage)
 
 
 @dataclass(frozen=True, slots=True)

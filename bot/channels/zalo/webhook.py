@@ -152,8 +152,9 @@ def _attachment(body: dict[str, Any], kind: str) -> Attachment | None:
     attachments = body.get("attachments")
     if not isinstance(attachments, list) or not attachments:
         return None
-    first = attachments[0] if isinstance(attachments[0], dict) else {}
-    payload = first.get("payload") if isinstance(first.get("payload"), dict) else {}
+    first: dict[str, Any] = attachments[0] if isinstance(attachments[0], dict) else {}
+    inner = first.get("payload")
+    payload: dict[str, Any] = inner if isinstance(inner, dict) else {}
     coordinates = payload.get("coordinates")
     if isinstance(coordinates, dict):
         place = f"{coordinates.get('latitude')},{coordinates.get('longitude')}"
