@@ -13,6 +13,7 @@ from handlers.ports import DraftRenderer
 from knowledge.formatting import format_date, format_money
 from knowledge.forms.budget import check_budget
 from knowledge.forms.engine import applies, display
+from knowledge.forms.roles import Role
 from knowledge.forms.schema import Form
 from knowledge.parsing import mask_phone
 from knowledge.parsing.fold import fold
@@ -39,11 +40,19 @@ def draft_values(ctx: Context, form: Form, answers: dict[str, Any]) -> dict[str,
     for question in form.steps:
         value = answers.get(question.id)
         values[question.id] = display(question, value) if value is not None else None
-    establishment = values.get("establishment_name") or ""
-    support = values.get("support_type") or ""
-    if answers.get("support_type") in _MACHINERY and values.get("machine"):
+
+    def shown(role: Role) -> str:
+        question = form.by_role(role)
+        return (values.get(question.id) or "") if question is not None else ""
+
+    establishment, support, machine = (
+        shown(Role.ESTABLISHMENT),
+        shown(Role.SUPPORT_TYPE),
+        shown(Role.MACHINE),
+    )
+    if form.answer(answers, Role.SUPPORT_TYPE) in _MACHINERY and machine:
         name = ctx.text(
-            "intake.project_name_machine", machine=values["machine"], establishment=establishment
+            "intake.project_name_machine", machine=machine, establishment=establishment
         )
     else:
         name = ctx.text(
@@ -54,11 +63,11 @@ def draft_values(ctx: Context, form: Form, answers: dict[str, Any]) -> dict[str,
         project_name=name,
         support_label=support or None,
         commitment_funding=ctx.text("intake.commitment_funding")
-        if answers.get("commit_no_other_funding") == "yes"
+        if form.answer(answers, Role.NO_OTHER_FUNDING) == "yes"
         else None,
         commitment_counterpart=ctx.text(
             "intake.commitment_counterpart_yes"
-            if answers.get("commit_counterpart") == "yes"
+            if form.answer(answers, Role.COUNTERPART) == "yes"
             else "intake.commitment_counterpart_no"
         ),
     )
@@ -83,7 +92,8 @@ def build_draft(
     labels = {q.id: q.label for q in form.steps}
     # The submission id keeps two same-day drafts of one establishment from overwriting.
     ref = f"hs{submission_id}_v{version}"
-    stem = file_stem(ctx, template.file_prefix, values.get("establishment_name") or "", ref)
+    establishment = str(form.answer(answers, Role.ESTABLISHMENT) or "")
+    stem = file_stem(ctx, template.file_prefix, establishment, ref)
     return compose(template, values, answers, labels, stem)
 
 
@@ -112,7 +122,7 @@ async def submit(
 ) -> tuple[int, int, Document]:
     """Save (or update) the submission, write the next draft version, tell the officers."""
     answers = kept_answers(form, bucket.get("answers", {}))
-    establishment = str(answers.get("establishment_name") or "")
+    establishment = str(form.answer(answers, Role.ESTABLISHMENT) or "")
     store = ctx.store.submissions
     submission_id = bucket.get("submission_id")
     record = await store.get(submission_id) if isinstance(submission_id, int) else None
@@ -134,7 +144,7 @@ async def submit(
         "intake submission #%s v%s (phone %s)",
         submission_id,
         version,
-        mask_phone(str(answers.get("phone", ""))),
+        mask_phone(str(form.answer(answers, Role.PHONE) or "")),
     )
     if ctx.config.officer_chat is not None:
         text = "\n".join(

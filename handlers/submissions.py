@@ -15,6 +15,7 @@ from handlers.menu import main_menu, menu_button
 from handlers.messages import Button, Document, Reply, Target
 from handlers.ports import DraftRenderer, SubmissionRecord
 from knowledge.formatting import format_date, format_money
+from knowledge.forms.roles import Role
 from knowledge.forms.schema import Form
 from knowledge.parsing.fold import fold
 
@@ -55,7 +56,9 @@ async def notify_owner(ctx: Context, record: SubmissionRecord, reply: Reply, wha
 async def _plan_milestones(ctx: Context, record: SubmissionRecord) -> None:
     """Remind the owner of the project's planned milestones (start, monthly reports, end,
     settlement) once an officer has taken the dossier; they follow the dates the owner gave."""
-    start, end = record.answers.get("start_date"), record.answers.get("end_date")
+    form = ctx.kb.intake_form
+    start = form.answer(record.answers, Role.START_DATE)
+    end = form.answer(record.answers, Role.END_DATE)
     if not (isinstance(start, str) and isinstance(end, str)):
         return
     try:
@@ -101,7 +104,8 @@ async def forward_attachment(ctx: Context, bucket: dict[str, Any]) -> list[Reply
         return [Reply(ctx.text("intake.attachment_no_officer"))]
     submission_id = bucket.get("submission_id")
     about = f"#{submission_id}" if submission_id else ctx.text("intake.attachment_about_draft")
-    who = bucket["answers"].get("establishment_name") or ctx.user.display_name or "Cơ sở"
+    named = ctx.kb.intake_form.answer(bucket["answers"], Role.ESTABLISHMENT)
+    who = named or ctx.user.display_name or "Cơ sở"
     ref = msg.message_id or ctx.now.isoformat()
     key = f"sub:{submission_id}:att:{ref}" if submission_id else f"intake:{ctx.user.id}:att:{ref}"
     notice = Reply(
@@ -286,15 +290,16 @@ _CSV_HEADER = [
 
 def _csv_row(ctx: Context, record: SubmissionRecord) -> list[str]:
     answers: dict[str, Any] = record.answers
-    total, requested = answers.get("total_cost"), answers.get("support_requested")
+    form = ctx.kb.intake_form
+    total = form.answer(answers, Role.TOTAL_COST)
+    requested = form.answer(answers, Role.SUPPORT_REQUESTED)
     counterpart = (
         total - requested if isinstance(total, int) and isinstance(requested, int) else None
     )
-    form = ctx.kb.intake_form
 
-    def label(step: str) -> str:
-        question = form.step(step) if form else None
-        value = answers.get(step)
+    def label(role: Role) -> str:
+        question = form.by_role(role)
+        value = form.answer(answers, role)
         return (
             question.label_of(value) if question and isinstance(value, str) else str(value or "")
         )
@@ -303,10 +308,10 @@ def _csv_row(ctx: Context, record: SubmissionRecord) -> list[str]:
         str(record.id),
         status_label(ctx, record.status),
         record.establishment,
-        label("entity_type"),
-        str(answers.get("phone", "")),
-        str(answers.get("site_address", "")),
-        label("support_type"),
+        label(Role.ENTITY_TYPE),
+        str(form.answer(answers, Role.PHONE) or ""),
+        str(form.answer(answers, Role.ADDRESS) or ""),
+        label(Role.SUPPORT_TYPE),
         format_money(total) if isinstance(total, int) else "",
         format_money(requested) if isinstance(requested, int) else "",
         format_money(counterpart) if counterpart is not None else "",

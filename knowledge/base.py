@@ -8,6 +8,7 @@ from pathlib import Path
 from knowledge.answers import AnswerResult, QuestionAnswerer, render_topic
 from knowledge.eligibility import EligibilityRules, load_rules
 from knowledge.forms.loader import load_form
+from knowledge.forms.roles import INTAKE_ROLES
 from knowledge.forms.schema import Form
 from knowledge.lexicon import LexiconData, load_lexicon
 from knowledge.provinces import CONTACT_FIELDS, Province, load_provinces
@@ -107,7 +108,7 @@ def load_knowledge(root: Path | None = None, province: str | None = None) -> Kno
         )
     _check_lengths(topics, ui, provinces)
     qa = QuestionAnswerer(topics, lexicon, ui, provinces.get(province) if province else None)
-    intake_form = load_form(root / "forms" / "intake.yaml")
+    intake_form = load_form(root / "forms" / "intake.yaml", INTAKE_ROLES)
     return KnowledgeBase(
         ui=ui,
         province=province,
