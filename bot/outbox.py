@@ -29,6 +29,7 @@ from bot.channels.registry import default_paces
 from bot.config import QuietHours
 from bot.db import outbox as outbox_rows
 from bot.db.engine import Database
+from bot.db.outbox import QUIET_KINDS
 from bot.db.outbox import OutboxStatus as Status
 from bot.pacing import Pacer
 from handlers.messages import Reply
@@ -65,6 +66,7 @@ class OutboxDispatcher:
         batch: int = 500,
         *,
         quiet_hours: QuietHours | None = None,
+        quiet_kinds: frozenset[str] = QUIET_KINDS,
         tz: tzinfo = UTC,
         paces: Mapping[str, Pace] | None = None,
         chunk: int = 20,
@@ -73,7 +75,7 @@ class OutboxDispatcher:
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         self.db, self.senders, self.clock, self.batch = db, senders, clock, batch
-        self.quiet_hours, self.tz = quiet_hours, tz
+        self.quiet_hours, self.quiet_kinds, self.tz = quiet_hours, quiet_kinds, tz
         self.chunk, self.claim_timeout, self.max_attempts = chunk, claim_timeout, max_attempts
         paces = default_paces() if paces is None else paces
         self._pacers = {name: Pacer(paces.get(name, Pace())) for name in senders}
@@ -127,7 +129,7 @@ class OutboxDispatcher:
                 session,
                 now=now,
                 channels=channels,
-                quiet=quiet,
+                quiet_kinds=self.quiet_kinds if quiet else frozenset(),
                 stale_before=now - self.claim_timeout,
                 limit=n,
                 skip_locked=not self.db.is_sqlite,
@@ -139,7 +141,9 @@ class OutboxDispatcher:
 
     async def _count_deferred(self, now: datetime) -> int:
         async with self.db.transaction() as session:
-            return await outbox_rows.count_deferred(session, now, list(self.senders))
+            return await outbox_rows.count_deferred(
+                session, now, list(self.senders), self.quiet_kinds
+            )
 
     async def _send_group(
         self, rows: list[Any], current: Callable[[], datetime], report: DispatchReport

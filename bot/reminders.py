@@ -56,7 +56,13 @@ class ReminderJobs:
         self.db, self.kb, self.clock = db, kb, clock
         self.tz, self.quiet = settings.tz, settings.quiet_hours
         self.dispatcher = OutboxDispatcher(
-            db, senders, clock, quiet_hours=self.quiet, tz=self.tz, **dispatcher_options
+            db,
+            senders,
+            clock,
+            quiet_hours=self.quiet,
+            quiet_kinds=kb.reminders.quiet_kinds,
+            tz=self.tz,
+            **dispatcher_options,
         )
 
     async def materialize_due(self, now: datetime | None = None) -> int:
@@ -121,7 +127,11 @@ class ReminderJobs:
             return 0
         draft = view.draft
         rows = []
-        plan = plan_occurrences(draft.due_on, draft.due_time, draft.offsets, self.tz, self.quiet)
+        policy = self.kb.reminders
+        offsets = policy.offsets_for(draft.kind, draft.offsets)
+        plan = plan_occurrences(
+            draft.due_on, draft.due_time, offsets, self.tz, self.quiet, remind_at=policy.remind_at
+        )
         for occ in plan:
             if occ.expires_at <= now:
                 continue

@@ -67,6 +67,7 @@ async def _plan_milestones(ctx: Context, record: SubmissionRecord) -> None:
             f"HS-{record.id}",
             start=date.fromisoformat(start),
             end=date.fromisoformat(end),
+            policy=ctx.kb.reminders,
         )
     except ValueError:
         return

@@ -12,6 +12,7 @@ from knowledge.forms.roles import INTAKE_ROLES
 from knowledge.forms.schema import Form
 from knowledge.lexicon import LexiconData, load_lexicon
 from knowledge.provinces import CONTACT_FIELDS, Province, load_provinces
+from knowledge.reminder_policy import ReminderPolicy, load_policy
 from knowledge.templates.de_an import DeAnTemplate, load_template
 from knowledge.topics import MAX_MORE_PAGE, TELEGRAM_LIMIT, TopicSet, load_topics
 from knowledge.ui import UiTexts, load_ui
@@ -33,6 +34,7 @@ class KnowledgeBase:
     eligibility: EligibilityRules
     intake_form: Form
     de_an: DeAnTemplate
+    reminders: ReminderPolicy
     province: str | None = None
 
     def counts(self) -> dict[str, int]:
@@ -119,4 +121,5 @@ def load_knowledge(root: Path | None = None, province: str | None = None) -> Kno
         eligibility=load_rules(root / "rules" / "eligibility.yaml"),
         intake_form=intake_form,
         de_an=load_template(root / "templates" / "de_an.yaml", set(intake_form.ids())),
+        reminders=load_policy(root / "reminders" / "policy.yaml"),
     )

@@ -8,17 +8,8 @@ from pathlib import Path
 
 from knowledge.yamlfile import KnowledgeError, LineDict, load_yaml
 
-# SPEC §3: every answerable question maps to exactly one of these ids.
-SPEC_TOPIC_IDS = (
-    "khuyen_cong_la_gi",
-    "van_ban_phap_ly",
-    "doi_tuong",
-    "dia_ban",
-    "dnnvv",
-    "nganh_nghe",
-    "khong_ho_tro",
-    "uu_tien",
-    "noi_dung_ho_tro",
+# SPEC §3: the support contents an establishment can be offered (eligibility answers name them).
+SUPPORT_TOPIC_IDS = (
     "dao_tao_nghe",
     "nang_luc_quan_ly",
     "mo_hinh_trinh_dien",
@@ -30,6 +21,19 @@ SPEC_TOPIC_IDS = (
     "xu_ly_o_nhiem",
     "san_xuat_sach_hon",
     "cum_cong_nghiep",
+)
+# SPEC §3: every answerable question maps to exactly one of these ids.
+SPEC_TOPIC_IDS = (
+    "khuyen_cong_la_gi",
+    "van_ban_phap_ly",
+    "doi_tuong",
+    "dia_ban",
+    "dnnvv",
+    "nganh_nghe",
+    "khong_ho_tro",
+    "uu_tien",
+    "noi_dung_ho_tro",
+    *SUPPORT_TOPIC_IDS,
     "muc_ho_tro",
     "doi_ung",
     "quoc_gia_dia_phuong",
@@ -53,7 +57,8 @@ MAX_FIRST_ANSWER = 900
 MAX_MORE_PAGE = 1500
 MAX_TITLE = 40
 STATUS_KEYS = frozenset({"none", "nd235", "tt64", "both", "local"})
-NEXT_STEPS = {"elig": "menu:elig", "intake": "menu:intake"}
+# What a topic's `next:` may offer after its answer (handlers/menu.py turns each into a button).
+NEXT_STEPS = frozenset({"elig", "intake"})
 
 
 @dataclass(frozen=True, slots=True)

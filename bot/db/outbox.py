@@ -43,7 +43,8 @@ class OutboxStatus(StrEnum):
 WAITING = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.MUTED, OutboxStatus.HELD)
 # What a user can still stop receiving; muted rows come back when they subscribe again.
 LIVE = (OutboxStatus.PENDING, OutboxStatus.MUTED)
-# Kinds that quiet hours hold and an unsubscribe mutes (officer notices go at once).
+# Kinds an unsubscribe mutes; also the default kinds quiet hours hold (the policy,
+# knowledge/reminders/policy.yaml `quiet_kinds`, decides those in the service).
 QUIET_KINDS = frozenset({"reminder", "broadcast"})
 
 
@@ -202,7 +203,7 @@ async def due_pending(session: AsyncSession, now: datetime) -> tuple[Any, int]:
 # --- what a dispatch pass does (bot/outbox.py) ---------------------------------------------
 
 
-def _due(now: datetime, stale_before: datetime, quiet: bool) -> Any:
+def _due(now: datetime, stale_before: datetime, held_kinds: frozenset[str]) -> Any:
     condition = and_(
         _outbox.c.due_at <= now,
         or_(
@@ -210,7 +211,7 @@ def _due(now: datetime, stale_before: datetime, quiet: bool) -> Any:
             and_(_outbox.c.status == OutboxStatus.SENDING, _outbox.c.claimed_at < stale_before),
         ),
     )
-    return and_(condition, _outbox.c.kind.not_in(QUIET_KINDS)) if quiet else condition
+    return and_(condition, _outbox.c.kind.not_in(held_kinds)) if held_kinds else condition
 
 
 async def claim(
@@ -218,19 +219,20 @@ async def claim(
     *,
     now: datetime,
     channels: Sequence[str],
-    quiet: bool,
+    quiet_kinds: frozenset[str],
     stale_before: datetime,
     limit: int,
     skip_locked: bool,
 ) -> list[Any]:
     """Mark up to `limit` due rows of `channels` as sending (claimed at `now`); returns them.
+    Rows of `quiet_kinds` (non-empty during quiet hours) wait.
 
     One conditional UPDATE; with `skip_locked` (PostgreSQL) its subquery takes
     FOR UPDATE SKIP LOCKED, so concurrent passes never claim the same row.
     """
     due = (
         select(_outbox.c.id)
-        .where(_outbox.c.channel.in_(list(channels)), _due(now, stale_before, quiet))
+        .where(_outbox.c.channel.in_(list(channels)), _due(now, stale_before, quiet_kinds))
         .order_by(_outbox.c.due_at, _outbox.c.id)
         .limit(limit)
     )
@@ -241,7 +243,7 @@ async def claim(
     chosen = due.cte("chosen")
     result = await session.execute(
         update(_outbox)
-        .where(_outbox.c.id.in_(select(chosen.c.id)), _due(now, stale_before, quiet))
+        .where(_outbox.c.id.in_(select(chosen.c.id)), _due(now, stale_before, quiet_kinds))
         .values(status=OutboxStatus.SENDING, claimed_at=now)
         .returning(*_outbox.c)
     )
@@ -264,12 +266,14 @@ async def skip_unreachable(session: AsyncSession, now: datetime) -> list[int]:
     return sorted(result.scalars())
 
 
-async def count_deferred(session: AsyncSession, now: datetime, channels: Sequence[str]) -> int:
-    """Due reminders/broadcasts of `channels` still pending (waiting out quiet hours)."""
+async def count_deferred(
+    session: AsyncSession, now: datetime, channels: Sequence[str], kinds: frozenset[str]
+) -> int:
+    """Due rows of `kinds` on `channels` still pending (waiting out quiet hours)."""
     query = select(func.count()).where(
         _outbox.c.status == OutboxStatus.PENDING,
         _outbox.c.due_at <= now,
-        _outbox.c.kind.in_(QUIET_KINDS),
+        _outbox.c.kind.in_(kinds),
         _outbox.c.channel.in_(list(channels)),
     )
     return (await session.execute(query)).scalar_one()

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from knowledge.topics import SUPPORT_TOPIC_IDS
+
 # The contract of SPEC §4: these names are used by evaluation sets and the intake prefill.
 CHOICE_VALUES: dict[str, tuple[str, ...]] = {
     "entity_type": (
@@ -33,20 +35,8 @@ BOOLEAN_KEYS = ("cleaner_production", "difficult_area", "other_state_funding_sam
 NUMBER_KEYS = ("employees", "revenue_billion", "capital_billion")
 ANSWER_KEYS = (*CHOICE_VALUES, *BOOLEAN_KEYS, *NUMBER_KEYS)
 
-# Support topic ids of SPEC §3 that an establishment can be offered.
-SUPPORT_TOPICS = (
-    "dao_tao_nghe",
-    "nang_luc_quan_ly",
-    "mo_hinh_trinh_dien",
-    "may_moc_thiet_bi",
-    "san_pham_tieu_bieu",
-    "hoi_cho_trien_lam",
-    "thuong_hieu",
-    "tu_van",
-    "xu_ly_o_nhiem",
-    "san_xuat_sach_hon",
-    "cum_cong_nghiep",
-)
+# Support topic ids of SPEC §3 that an establishment can be offered (written once, there).
+SUPPORT_TOPICS = SUPPORT_TOPIC_IDS
 
 EntityType = Literal[
     "dnnvv", "doanh_nghiep_lon", "htx", "to_hop_tac", "ho_kinh_doanh", "chua_dang_ky"
