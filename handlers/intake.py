@@ -25,6 +25,7 @@ from knowledge.forms.engine import (
 from knowledge.forms.schema import Form
 from knowledge.parsing import ParseError
 from knowledge.parsing.fold import fold
+from knowledge.parsing.yes_no import read_yes_no
 
 SUMMARY, CONSENT = "summary", "consent"
 _WRONG_LIMIT = 3
@@ -154,11 +155,9 @@ class IntakeCapability(Capability):
         bucket.pop("pending", None)
         step = bucket.get("step")
         if step == CONSENT:
-            folded = fold(text)
-            if folded in ("dong y", "co", "ok", "u", "vang"):
-                return await self._consent(ctx, form, bucket, True)
-            if folded in ("khong", "khong dong y", "ko"):
-                return await self._consent(ctx, form, bucket, False)
+            agreed = read_yes_no(fold(text))
+            if agreed is not None:
+                return await self._consent(ctx, form, bucket, agreed)
             return [Reply(ctx.text("intake.consent_again"), consent_buttons(ctx))]
         question = form.step(step or "")
         if question is None:
