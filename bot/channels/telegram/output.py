@@ -27,6 +27,7 @@ from bot.channels.base import RateLimited, SendError, Unreachable
 from bot.channels.telegram.limits import Limits, TelegramLimiter, retry_seconds
 from bot.channels.telegram.repository import TelegramRepository
 from bot.channels.telegram.updates import CHANNEL
+from bot.channels.text import split_text as split_pieces
 from bot.metrics import Metrics
 from handlers.messages import Attachment, Button, Document, Reply
 from knowledge.ui import UiTexts
@@ -43,22 +44,8 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Chunks under `limit`, cut at paragraph breaks, else line breaks, else spaces."""
-    chunks: list[str] = []
-    rest = text.strip()
-    while len(rest) > limit:
-        window = rest[: limit + 1]
-        for separator in ("\n\n", "\n", " "):
-            cut = window.rfind(separator)
-            if cut > limit // 4:
-                break
-        else:
-            cut = limit
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        chunks.append(rest)
-    return chunks
+    """Chunks under Telegram's limit, cut at paragraph breaks, else line breaks, else spaces."""
+    return split_pieces(text, limit, min_cut=limit // 4 + 1)
 
 
 def button_rows(buttons: Sequence[Button]) -> list[list[Button]]:

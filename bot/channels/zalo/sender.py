@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.channels.base import OutsideWindow, SendError, Unreachable
+from bot.channels.text import split_text as split_pieces
 from bot.channels.zalo.client import OUTSIDE_WINDOW_REASON, ZaloApi
 from bot.channels.zalo.repository import SendPermit, ZaloConversations
 from handlers.messages import Attachment, Button, Document, Reply
@@ -31,24 +32,9 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Pieces of at most `limit` characters, cut at a paragraph, line or word where possible."""
-    pieces: list[str] = []
-    rest = text.strip()
-    while len(rest) > limit:
-        cut = _cut_point(rest[: limit + 1], limit)
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest or not pieces:
-        pieces.append(rest)
-    return pieces
-
-
-def _cut_point(window: str, limit: int) -> int:
-    for separator in ("\n\n", "\n", " "):
-        at = window.rfind(separator)
-        if at >= limit // 2:
-            return at
-    return limit
+    """Pieces of at most `limit` characters, cut at a paragraph, line or word where possible;
+    one (empty) piece for an empty text, to carry the buttons."""
+    return split_pieces(text, limit, min_cut=limit // 2) or [""]
 
 
 def numbered_list(buttons: tuple[Button, ...]) -> str:
