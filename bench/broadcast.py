@@ -144,13 +144,13 @@ async def worker(url: str, base_url: str, claim_timeout: float) -> None:
     from bot.clock import SystemClock
     from bot.db.engine import Database
     from bot.db.models import OutboxMessage
-    from bot.outbox import OutboxDispatcher
+    from bot.outbox import OutboxDelivery
 
     outbox = OutboxMessage.__table__
     db = Database(url)
     sender, bot = build_sender(base_url, db)
     await bot.initialize()
-    dispatcher = OutboxDispatcher(
+    dispatcher = OutboxDelivery(
         db,
         {"telegram": sender},
         SystemClock(),

@@ -57,7 +57,10 @@ class DispatchReport:
     lines: list[str] = field(default_factory=list)  # "#id channel:chat kind: first line"
 
 
-class OutboxDispatcher:
+class OutboxDelivery:
+    """Delivers due outbox rows (the module docstring has the rules). The one "dispatcher" of
+    the service is bot.dispatcher.Dispatcher, which routes inbound messages to the core."""
+
     def __init__(
         self,
         db: Database,

@@ -24,7 +24,7 @@ from bot.db.engine import Database
 from bot.db.models_reminders import Deadline, Subscription
 from bot.db.reminders import view_of
 from bot.db.types import table_of
-from bot.outbox import DispatchReport, OutboxDispatcher
+from bot.outbox import DispatchReport, OutboxDelivery
 from handlers.deadlines import DeadlineView, plan_occurrences, reminder_reply
 from handlers.messages import Target
 from handlers.ports import Clock
@@ -51,18 +51,18 @@ class ReminderJobs:
         settings: Settings,
         clock: Clock,
         senders: Mapping[str, Sender],
-        **dispatcher_options: Any,
+        **delivery_options: Any,
     ) -> None:
         self.db, self.kb, self.clock = db, kb, clock
         self.tz, self.quiet = settings.tz, settings.quiet_hours
-        self.dispatcher = OutboxDispatcher(
+        self.delivery = OutboxDelivery(
             db,
             senders,
             clock,
             quiet_hours=self.quiet,
             quiet_kinds=kb.reminders.quiet_kinds,
             tz=self.tz,
-            **dispatcher_options,
+            **delivery_options,
         )
 
     async def materialize_due(self, now: datetime | None = None) -> int:
@@ -152,13 +152,13 @@ class ReminderJobs:
         return await outbox_rows.enqueue_many(session, rows)
 
     async def dispatch(self, now: datetime | None = None) -> DispatchReport:
-        return await self.dispatcher.dispatch_once(now)
+        return await self.delivery.dispatch_once(now)
 
     async def drain(self, budget: timedelta = timedelta(seconds=25)) -> int:
         """Dispatch passes until nothing is left to send now, or the time budget is spent."""
         deadline, sent = time.monotonic() + budget.total_seconds(), 0
         while time.monotonic() < deadline:
-            report = await self.dispatcher.dispatch_once()
+            report = await self.delivery.dispatch_once()
             sent += len(report.sent)
             if not (report.sent or report.retried or report.expired or report.held):
                 break
@@ -182,7 +182,7 @@ def register_reminder_jobs(
 ) -> None:
     """Add the jobs to bot.scheduler.Ticker (`add(name, job, seconds)`).
 
-    Register one ReminderJobs per process and no other OutboxDispatcher beside it: each
+    Register one ReminderJobs per process and no other OutboxDelivery beside it: each
     dispatcher paces its own sends, so two in one process would double the Telegram rate.
     """
     for job in jobs.jobs(dispatch_every):

@@ -116,10 +116,6 @@ def plan_occurrences(
     return planned
 
 
-def days_left(due_on: date, at: datetime, tz: ZoneInfo) -> int:
-    return (due_on - at.astimezone(tz).date()).days
-
-
 def reminder_reply(ui: UiTexts, view: DeadlineView, send_day: date) -> Reply:
     """The reminder message with its three buttons (payloads fixed by the reminders flow)."""
     draft = view.draft

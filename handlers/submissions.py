@@ -20,7 +20,6 @@ from knowledge.forms.schema import Form
 from knowledge.parsing.fold import fold
 
 CAP = "sub"
-STATUSES = ("submitted", "acknowledged", "needs_info", "rejected")
 _FILTERS = {
     "moi": "submitted", "cho": "submitted", "submitted": "submitted",
     "tiepnhan": "acknowledged", "acknowledged": "acknowledged",

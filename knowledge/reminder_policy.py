@@ -12,7 +12,7 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
-from knowledge.yamlfile import KnowledgeError, LineDict, load_yaml
+from knowledge.yamlfile import KnowledgeError, LineDict, load_mapping
 
 DEADLINE_KINDS = ("calendar", "personal")
 MILESTONES = ("start", "report", "end", "acceptance", "dossier", "settlement")
@@ -62,9 +62,7 @@ def _table(path: Path, data: LineDict, key: str, names: tuple[str, ...]) -> dict
 
 def load_policy(path: Path) -> ReminderPolicy:
     """Raises KnowledgeError (file:line) on the first problem."""
-    data = load_yaml(path)
-    if not isinstance(data, LineDict):
-        raise KnowledgeError(path, 1, "expected a mapping with remind_at, offsets, milestones")
+    data = load_mapping(path, "with remind_at, offsets, milestones")
     raw_time = data.get("remind_at")
     try:
         remind_at = time.fromisoformat(str(raw_time))

@@ -16,7 +16,7 @@ from knowledge.eligibility.answers import (
     NUMBER_KEYS,
     SUPPORT_TOPICS,
 )
-from knowledge.yamlfile import KnowledgeError, LineDict, load_yaml
+from knowledge.yamlfile import KnowledgeError, LineDict, load_mapping
 
 
 class _Strict(BaseModel):
@@ -160,9 +160,7 @@ class EligibilityRules(_Strict):
 
 def load_rules(path: Path) -> EligibilityRules:
     """Parse and validate the rules; every error names the file and the line of the entry."""
-    data = load_yaml(path)
-    if not isinstance(data, LineDict):
-        raise KnowledgeError(path, 1, "expected a mapping with note, criteria, values, ranges")
+    data = load_mapping(path, "with note, criteria, values, ranges")
     try:
         rules = EligibilityRules.model_validate(data)
     except ValidationError as exc:

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from knowledge.eligibility.answers import CHOICE_VALUES
 from knowledge.forms.roles import ROLE_KINDS, Role
 from knowledge.forms.schema import Form, Question
-from knowledge.yamlfile import KnowledgeError, LineDict, line_of, load_yaml
+from knowledge.yamlfile import KnowledgeError, LineDict, line_of, load_mapping
 
 
 def _first_error(exc: ValidationError) -> tuple[str | None, str]:
@@ -31,9 +31,7 @@ def load_form(path: Path, required_roles: Iterable[str] = ()) -> Form:
 
     Raises KnowledgeError (file:line) on the first problem.
     """
-    data = load_yaml(path)
-    if not isinstance(data, LineDict):
-        raise KnowledgeError(path, 1, "expected a mapping with id, version, consent and steps")
+    data = load_mapping(path, "with id, version, consent and steps")
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise KnowledgeError(path, data.line_of("steps"), "'steps' must be a non-empty list")

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
 
-from bot.channels.base import ChannelDeps, Handle, Pace, SendError, Unreachable
+from bot.channels.base import ChannelDeps, Pace, SendError, Unreachable
 from bot.channels.zalo.client import ZaloApi
 from bot.channels.zalo.held import enqueue_held_notice
 from bot.channels.zalo.repository import ZaloConversations, numbered_payload
@@ -32,11 +30,8 @@ from bot.channels.zalo.webhook import (
     interpret,
     verify,
 )
-from bot.db.engine import Database
 from bot.keyed_lock import KeyedLock
-from handlers.messages import IncomingMessage, Target
-from handlers.ports import Clock
-from knowledge.ui import UiTexts
+from handlers.messages import IncomingMessage
 
 log = logging.getLogger(__name__)
 
@@ -52,23 +47,14 @@ class ZaloChannel:
     pace: Pace = PACE
 
     def __init__(
-        self,
-        config: ZaloConfig,
-        *,
-        db: Database,
-        ui: UiTexts,
-        clock: Clock,
-        handle: Handle,
-        is_payload_prefix: Callable[[str], bool],
-        officer_chat: Target | None = None,
-        tz: ZoneInfo | None = None,
-        http: aiohttp.ClientSession | None = None,
+        self, config: ZaloConfig, deps: ChannelDeps, *, http: aiohttp.ClientSession | None = None
     ) -> None:
         if not config.has_tokens:
             log.warning("zalo: no BOT_ZALO_ACCESS_TOKEN/REFRESH_TOKEN; replies will fail")
+        db, ui, clock = deps.db, deps.ui, deps.clock
         self.config, self.db, self.ui, self.clock = config, db, ui, clock
-        self.handle, self.is_payload_prefix = handle, is_payload_prefix
-        self.officer_chat, self.tz = officer_chat, tz or ZoneInfo("Asia/Ho_Chi_Minh")
+        self.handle, self.is_payload_prefix = deps.handle, deps.is_payload_prefix
+        self.officer_chat, self.tz = deps.settings.officer_chat, deps.settings.tz
         self.app_id = config.app_id
         self._oa_secret = config.oa_secret
         self._owns_http = http is None
@@ -89,17 +75,7 @@ class ZaloChannel:
         config = zalo_config(deps.settings)
         if config is None:
             raise ValueError("Zalo needs BOT_ZALO_APP_ID and BOT_ZALO_OA_SECRET")
-        return cls(
-            config,
-            db=deps.db,
-            ui=deps.ui,
-            clock=deps.clock,
-            handle=deps.handle,
-            is_payload_prefix=deps.is_payload_prefix,
-            officer_chat=deps.settings.officer_chat,
-            tz=deps.settings.tz,
-            http=http,
-        )
+        return cls(config, deps, http=http)
 
     def health(self) -> dict[str, Any]:
         return {}
