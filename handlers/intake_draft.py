@@ -166,3 +166,27 @@ async def submit(
             kind="intake",
         )
     return submission_id, version, document
+
+
+async def forward_attachment(ctx: Context, bucket: dict[str, Any]) -> list[Reply] | None:
+    """A photo, voice note or file sent during the intake goes to the officers' chat."""
+    msg = ctx.message
+    if msg.attachment is None:
+        return None
+    officer_chat = ctx.config.officer_chat
+    if officer_chat is None:
+        return [Reply(ctx.text("intake.attachment_no_officer"))]
+    submission_id = bucket.get("submission_id")
+    about = f"#{submission_id}" if submission_id else ctx.text("intake.attachment_about_draft")
+    named = ctx.kb.intake_form.answer(bucket["answers"], Role.ESTABLISHMENT)
+    who = named or ctx.user.display_name or "Cơ sở"
+    ref = msg.message_id or ctx.now.isoformat()
+    key = f"sub:{submission_id}:att:{ref}" if submission_id else f"intake:{ctx.user.id}:att:{ref}"
+    notice = Reply(
+        ctx.text("intake.attachment_notice", who=who, about=about),
+        documents=(Document(msg.attachment, f"{msg.kind}-{ref}"),),
+    )
+    await ctx.store.outbox.enqueue(
+        key=key[:200], target=officer_chat, reply=notice, due_at=ctx.now, kind="intake"
+    )
+    return [Reply(ctx.text("intake.attachment_forwarded"))]

@@ -10,13 +10,11 @@ from handlers.capability import Capability, CommandHandler, StaleButton, officer
 from handlers.context import Context
 from handlers.deadlines import submission_milestones
 from handlers.intake_draft import officer_buttons, officer_summary
-from handlers.intake_view import summary_reply
 from handlers.menu import main_menu, menu_button
 from handlers.messages import Button, Document, Reply, Target
 from handlers.ports import DraftRenderer, SubmissionRecord
 from knowledge.formatting import format_date, format_money
 from knowledge.forms.roles import Role
-from knowledge.forms.schema import Form
 from knowledge.parsing.fold import fold
 
 CAP = "sub"
@@ -75,50 +73,8 @@ async def _plan_milestones(ctx: Context, record: SubmissionRecord) -> None:
     )
 
 
-async def revise(ctx: Context, form: Form, raw_id: str) -> list[Reply]:
-    """The owner reopens a submission the officer sent back, at the summary with Sửa buttons."""
-    record = await _own(ctx, raw_id)
-    if record is None:
-        raise StaleButton
-    if record.status == "rejected":
-        status = status_label(ctx, record.status)
-        return [main_menu(ctx, ctx.text("intake.revise_closed", status=status))]
-    bucket = ctx.state.bucket("intake")
-    consent = bucket.get("consent")
-    bucket.clear()
-    bucket.update(
-        consent=consent, answers=dict(record.answers), skipped=[], prefilled=[], errors={},
-        submission_id=record.id, step="summary",
-    )  # fmt: skip
-    ctx.state.enter("intake", "summary")
-    return [summary_reply(ctx, form, bucket, ctx.text("intake.revise_intro", id=record.id))]
-
-
-async def forward_attachment(ctx: Context, bucket: dict[str, Any]) -> list[Reply] | None:
-    """A photo, voice note or file sent during the intake goes to the officers' chat."""
-    msg = ctx.message
-    if msg.attachment is None:
-        return None
-    officer_chat = ctx.config.officer_chat
-    if officer_chat is None:
-        return [Reply(ctx.text("intake.attachment_no_officer"))]
-    submission_id = bucket.get("submission_id")
-    about = f"#{submission_id}" if submission_id else ctx.text("intake.attachment_about_draft")
-    named = ctx.kb.intake_form.answer(bucket["answers"], Role.ESTABLISHMENT)
-    who = named or ctx.user.display_name or "Cơ sở"
-    ref = msg.message_id or ctx.now.isoformat()
-    key = f"sub:{submission_id}:att:{ref}" if submission_id else f"intake:{ctx.user.id}:att:{ref}"
-    notice = Reply(
-        ctx.text("intake.attachment_notice", who=who, about=about),
-        documents=(Document(msg.attachment, f"{msg.kind}-{ref}"),),
-    )
-    await ctx.store.outbox.enqueue(
-        key=key[:200], target=officer_chat, reply=notice, due_at=ctx.now, kind="intake"
-    )
-    return [Reply(ctx.text("intake.attachment_forwarded"))]
-
-
-async def _own(ctx: Context, raw_id: str) -> SubmissionRecord | None:
+async def owned_submission(ctx: Context, raw_id: str) -> SubmissionRecord | None:
+    """The submission `raw_id` (digits) when it belongs to the user writing, else None."""
     if not raw_id.isdigit():
         return None
     record = await ctx.store.submissions.get(int(raw_id))
