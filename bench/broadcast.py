@@ -123,9 +123,9 @@ def build_sender(base_url: str, db):  # noqa: ANN001, ANN201 - a Database; a Sen
     """The service's own TelegramSender (limits, error mapping) on a bot aimed at the fake."""
     from telegram.request import HTTPXRequest
 
-    from bot.channels.telegram_output import standalone_sender
+    from bot.channels.telegram.output import standalone_sender
+    from bot.channels.telegram.repository import TelegramRepository
     from bot.clock import SystemClock
-    from bot.db.telegram_repo import TelegramRepository
     from knowledge import load_knowledge
 
     return standalone_sender(
@@ -144,13 +144,13 @@ async def worker(url: str, base_url: str, claim_timeout: float) -> None:
     from bot.clock import SystemClock
     from bot.db.engine import Database
     from bot.db.models import OutboxMessage
-    from bot.outbox import OutboxDispatcher
+    from bot.outbox import OutboxDelivery
 
     outbox = OutboxMessage.__table__
     db = Database(url)
     sender, bot = build_sender(base_url, db)
     await bot.initialize()
-    dispatcher = OutboxDispatcher(
+    dispatcher = OutboxDelivery(
         db,
         {"telegram": sender},
         SystemClock(),

@@ -177,7 +177,9 @@ async def _our_service(url: str, base_url: str) -> tuple[Any, list[int]]:
     from pydantic import SecretStr
 
     from bot.app import build_app
-    from bot.channels.telegram_limits import Limits
+    from bot.channels import telegram
+    from bot.channels.registry import with_channels
+    from bot.channels.telegram.limits import Limits
     from bot.config import Settings
     from bot.service import build_service
     from handlers.messages import IncomingMessage
@@ -198,7 +200,7 @@ async def _our_service(url: str, base_url: str) -> tuple[Any, list[int]]:
     unbound = Limits(
         overall_per_second=1e6, overall_burst=10**6, private_per_second=1e6, private_burst=10**6
     )
-    service = build_service(settings, app, limits=unbound)
+    service = build_service(settings, app, channels=with_channels(telegram.spec(unbound)))
     await service.start("127.0.0.1", 0)
     return service.stop, replies
 

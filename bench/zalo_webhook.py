@@ -24,8 +24,8 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.app import build_app
-from bot.channels.zalo import ZaloChannel
-from bot.channels.zalo_webhook import signature
+from bot.channels.zalo.channel import ZaloChannel
+from bot.channels.zalo.webhook import signature
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.db.engine import Database
@@ -123,7 +123,7 @@ async def main(args: argparse.Namespace) -> None:
             zalo_oauth_base=fake.url,
         )
         app = await build_app(settings, clock=FrozenClock(now))
-        channel = ZaloChannel(app)
+        channel = ZaloChannel.from_deps(app.channel_deps())
         runner, url = await _serve(channel.routes())
         started = time.perf_counter()
         accepted = await _post_all(url, bodies, args.concurrency)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TextIO
 
 from bot.answering import attach_answer_models
+from bot.channels.base import ChannelDeps
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.dispatcher import Dispatcher
 from bot.drafts import DocxRenderer
+from bot.metrics import Metrics
 from handlers.capability import Capability
 from handlers.checkins import CheckinsCapability
 from handlers.context import CoreConfig
@@ -37,6 +40,27 @@ class App:
 
     async def close(self) -> None:
         await self.db.dispose()
+
+    def channel_deps(
+        self,
+        metrics: Metrics | None = None,
+        *,
+        console_out: TextIO | None = None,
+        interactive: bool = True,
+    ) -> ChannelDeps:
+        """What channels get from the application: named parts, never the App itself."""
+        core = self.core
+        return ChannelDeps(
+            settings=self.settings,
+            db=self.db,
+            ui=self.kb.ui,
+            clock=self.clock,
+            handle=self.dispatcher.handle,
+            metrics=metrics or Metrics(),
+            is_payload_prefix=lambda prefix: core.capability(prefix) is not None,
+            console_out=console_out,
+            interactive=interactive,
+        )
 
 
 def build_capabilities(kb: KnowledgeBase) -> list[Capability]:

@@ -107,7 +107,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _chat(settings: Settings, user: str, json_mode: bool) -> int:
     from bot.app import build_app
-    from bot.channels.console import run_console
+    from bot.channels.console.io import run_console
 
     app = await build_app(settings)
     try:
@@ -179,7 +179,7 @@ def _create_empty_database(url: str) -> None:
 
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        path = Path(parsed.database)
+        path = Path(str(parsed.database))
         if path.exists() and path.stat().st_size > 0:
             return
     asyncio.run(_db_upgrade_quietly(url))

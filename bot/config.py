@@ -139,7 +139,7 @@ class ConfigError(Exception):
 
 def load_settings(**overrides: object) -> Settings:
     try:
-        return Settings(**overrides)
+        return Settings(**overrides)  # type: ignore[arg-type]  # values checked by pydantic
     except ValidationError as exc:
         lines = []
         for error in exc.errors():

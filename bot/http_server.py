@@ -1,25 +1,24 @@
-"""The one aiohttp application of the service: webhooks, /healthz and /metrics (SPEC §1)."""
+"""The one aiohttp application of the service: /healthz, /metrics and each channel's routes
+(SPEC §1: `POST /webhooks/telegram`, `POST /webhooks/zalo`)."""
 
 from __future__ import annotations
 
 import asyncio
-import hmac
-import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.app import App
+from bot.channels.base import Channel, ChannelSpec
+from bot.channels.registry import CHANNELS
 from bot.metrics import Metrics
 from bot.scheduler import Ticker
 
 log = logging.getLogger(__name__)
 
-TelegramFeed = Callable[[dict[str, Any]], Awaitable[None]]
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 _DB_TIMEOUT = 3.0
 
 
@@ -28,29 +27,16 @@ def build_web_app(
     ticker: Ticker,
     *,
     metrics: Metrics | None = None,
-    telegram_feed: TelegramFeed | None = None,
-    telegram_mode: str = "off",
-    extra_routes: Iterable[web.AbstractRouteDef] = (),
+    channels: Mapping[str, Channel] | None = None,
+    specs: Iterable[ChannelSpec] = CHANNELS,
 ) -> web.Application:
-    """Routes of SPEC §1; other channels add theirs (e.g. `POST /webhooks/zalo`)."""
-    secret = app.settings.telegram_webhook_secret
-    secret_value = secret.get_secret_value() if secret is not None else None
-
-    async def telegram_webhook(request: web.Request) -> web.Response:
-        if telegram_feed is None:
-            raise web.HTTPNotFound(text="telegram webhook mode is off")
-        given = request.headers.get(SECRET_HEADER, "")
-        if secret_value is None or not hmac.compare_digest(given.encode(), secret_value.encode()):
-            log.warning("telegram webhook call with a wrong secret token")
-            raise web.HTTPForbidden(text="forbidden")
-        try:
-            data = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise web.HTTPBadRequest(text="expected JSON") from None
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-            raise web.HTTPBadRequest(text="expected a Telegram update")
-        await telegram_feed(data)
-        return web.json_response({"ok": True})
+    """Routes of SPEC §1: the running `channels` add theirs; `/healthz` reports every channel
+    of `specs` (the ones not running as their `health_when_off`)."""
+    running = dict(channels or {})
+    channel_health: dict[str, Any] = {}
+    for spec in specs:
+        channel = running.get(spec.name)
+        channel_health |= channel.health() if channel is not None else dict(spec.health_when_off)
 
     async def healthz(request: web.Request) -> web.Response:
         try:
@@ -63,7 +49,7 @@ def build_web_app(
             "status": "ok" if ok else "unavailable",
             "database": database,
             "scheduler": scheduler,
-            "telegram": telegram_mode,
+            **channel_health,
         }
         return web.json_response(body, status=200 if ok else 503)
 
@@ -79,12 +65,7 @@ def build_web_app(
         return response
 
     web_app = web.Application()
-    web_app.add_routes(
-        [
-            web.post("/webhooks/telegram", telegram_webhook),
-            web.get("/healthz", healthz),
-            web.get("/metrics", metrics_page),
-            *extra_routes,
-        ]
-    )
+    web_app.add_routes([web.get("/healthz", healthz), web.get("/metrics", metrics_page)])
+    for channel in running.values():
+        web_app.add_routes(channel.routes())
     return web_app

@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
-from sqlalchemy import func, select
 
+from bot.db import outbox as outbox_rows
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage
 from handlers.messages import IncomingMessage
 
-_outbox = OutboxMessage.__table__
 # Events handlers emit (ctx.emit) that get a counter of their own; others go to bot_events_total.
 _NAMED_EVENTS = {
     "faq.answered": "faq_answers",
@@ -71,13 +69,7 @@ class Metrics:
 
     async def refresh_outbox(self, db: Database, now: datetime) -> None:
         async with db.transaction() as session:
-            oldest, count = (
-                await session.execute(
-                    select(func.min(_outbox.c.due_at), func.count()).where(
-                        _outbox.c.status == "pending", _outbox.c.due_at <= now
-                    )
-                )
-            ).one()
+            oldest, count = await outbox_rows.due_pending(session, now)
         if oldest is not None and oldest.tzinfo is None:
             # SQLite aggregates bypass the column type and come back naive (stored as UTC).
             oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=now.tzinfo)

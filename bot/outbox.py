@@ -24,26 +24,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
-
-from bot.channels.base import OutsideWindow, RateLimited, Sender, SendError, Unreachable
+from bot.channels.base import OutsideWindow, Pace, RateLimited, Sender, SendError, Unreachable
+from bot.channels.registry import default_paces
 from bot.config import QuietHours
+from bot.db import outbox as outbox_rows
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage, User
-from bot.pacing import DEFAULT_PACES, Pace, Pacer
+from bot.db.outbox import QUIET_KINDS
+from bot.db.outbox import OutboxStatus as Status
+from bot.pacing import Pacer
 from handlers.messages import Reply
 from handlers.ports import Clock
 
 log = logging.getLogger(__name__)
-_outbox = OutboxMessage.__table__
-_users = User.__table__
 
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = timedelta(minutes=1)  # 1, 2, 4, 8 minutes between attempts
 # A live instance holds a claim for one chunk (seconds); a dead one's claims expire after this.
 CLAIM_TIMEOUT = timedelta(minutes=2)
-# Check-ins after support (handlers/checkins.py) wait out quiet hours like reminders.
-QUIET_KINDS = frozenset({"reminder", "broadcast", "checkin"})
 
 
 @dataclass
@@ -60,7 +57,10 @@ class DispatchReport:
     lines: list[str] = field(default_factory=list)  # "#id channel:chat kind: first line"
 
 
-class OutboxDispatcher:
+class OutboxDelivery:
+    """Delivers due outbox rows (the module docstring has the rules). The one "dispatcher" of
+    the service is bot.dispatcher.Dispatcher, which routes inbound messages to the core."""
+
     def __init__(
         self,
         db: Database,
@@ -69,6 +69,7 @@ class OutboxDispatcher:
         batch: int = 500,
         *,
         quiet_hours: QuietHours | None = None,
+        quiet_kinds: frozenset[str] = QUIET_KINDS,
         tz: tzinfo = UTC,
         paces: Mapping[str, Pace] | None = None,
         chunk: int = 20,
@@ -77,9 +78,9 @@ class OutboxDispatcher:
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         self.db, self.senders, self.clock, self.batch = db, senders, clock, batch
-        self.quiet_hours, self.tz = quiet_hours, tz
+        self.quiet_hours, self.quiet_kinds, self.tz = quiet_hours, quiet_kinds, tz
         self.chunk, self.claim_timeout, self.max_attempts = chunk, claim_timeout, max_attempts
-        paces = DEFAULT_PACES if paces is None else paces
+        paces = default_paces() if paces is None else paces
         self._pacers = {name: Pacer(paces.get(name, Pace())) for name in senders}
         self._paused_until: dict[str, datetime] = {}
         self._slots = asyncio.Semaphore(concurrency)
@@ -125,63 +126,27 @@ class OutboxDispatcher:
         channels = [c for c in self.senders if self._paused_until.get(c, now) <= now]
         return await self._claim(now, channels, quiet, self.chunk) if channels else []
 
-    def _due(self, now: datetime, quiet: bool) -> Any:
-        stale = now - self.claim_timeout
-        condition = and_(
-            _outbox.c.due_at <= now,
-            or_(
-                _outbox.c.status == "pending",
-                and_(_outbox.c.status == "sending", _outbox.c.claimed_at < stale),
-            ),
-        )
-        return and_(condition, _outbox.c.kind.not_in(QUIET_KINDS)) if quiet else condition
-
     async def _claim(self, now: datetime, channels: list[str], quiet: bool, n: int) -> list[Any]:
-        due = (
-            select(_outbox.c.id)
-            .where(_outbox.c.channel.in_(channels), self._due(now, quiet))
-            .order_by(_outbox.c.due_at, _outbox.c.id)
-            .limit(n)
-        )
-        if not self.db.is_sqlite:
-            due = due.with_for_update(skip_locked=True)
-        # A CTE runs once; as an IN-subquery PostgreSQL may re-run it per row, and with
-        # SKIP LOCKED each run returns further rows, so LIMIT would not bound the claim.
-        chosen = due.cte("chosen")
         async with self.db.transaction() as session:
-            result = await session.execute(
-                update(_outbox)
-                .where(_outbox.c.id.in_(select(chosen.c.id)), self._due(now, quiet))
-                .values(status="sending", claimed_at=now)
-                .returning(*_outbox.c)
+            return await outbox_rows.claim(
+                session,
+                now=now,
+                channels=channels,
+                quiet_kinds=self.quiet_kinds if quiet else frozenset(),
+                stale_before=now - self.claim_timeout,
+                limit=n,
+                skip_locked=not self.db.is_sqlite,
             )
-            rows = result.all()
-        return sorted(rows, key=lambda r: (r.due_at, r.id))
 
     async def _skip_unreachable(self, now: datetime) -> list[int]:
-        gone = select(_users.c.id).where(_users.c.unreachable_at.is_not(None))
         async with self.db.transaction() as session:
-            result = await session.execute(
-                update(_outbox)
-                .where(
-                    _outbox.c.status == "pending",
-                    _outbox.c.due_at <= now,
-                    _outbox.c.user_id.in_(gone),
-                )
-                .values(status="unreachable", last_error="recipient unreachable")
-                .returning(_outbox.c.id)
-            )
-            return sorted(result.scalars())
+            return await outbox_rows.skip_unreachable(session, now)
 
     async def _count_deferred(self, now: datetime) -> int:
         async with self.db.transaction() as session:
-            query = select(func.count()).where(
-                _outbox.c.status == "pending",
-                _outbox.c.due_at <= now,
-                _outbox.c.kind.in_(QUIET_KINDS),
-                _outbox.c.channel.in_(list(self.senders)),
+            return await outbox_rows.count_deferred(
+                session, now, list(self.senders), self.quiet_kinds
             )
-            return (await session.execute(query)).scalar_one()
 
     async def _send_group(
         self, rows: list[Any], current: Callable[[], datetime], report: DispatchReport
@@ -195,34 +160,35 @@ class OutboxDispatcher:
     ) -> None:
         expires = row.payload.get("expires_at")
         if expires and current() >= datetime.fromisoformat(expires):
-            await self._record(row, {"status": "expired"}, report.expired)
+            await self._record(row, Status.EXPIRED, {}, report.expired)
             return
         paused = self._paused_until.get(row.channel)
         if paused is not None and paused > current():
-            values = {"status": "pending", "due_at": paused}
-            await self._record(row, values, report.rate_limited)
+            await self._record(row, Status.PENDING, {"due_at": paused}, report.rate_limited)
             return
         await self._pacers[row.channel].wait(row.chat_id)
         try:
             await self.senders[row.channel].send(row.chat_id, Reply.from_dict(row.payload))
         except OutsideWindow as exc:
-            await self._record(row, {"status": "held", "last_error": _short(exc)}, report.held)
+            await self._record(row, Status.HELD, {"last_error": _short(exc)}, report.held)
         except Unreachable as exc:
-            values = {"status": "unreachable", "last_error": _short(exc)}
-            await self._record(row, values, report.unreachable, mark_user=current())
+            values: dict[str, Any] = {"last_error": _short(exc)}
+            await self._record(
+                row, Status.UNREACHABLE, values, report.unreachable, mark_user=current()
+            )
         except RateLimited as exc:
             until = current() + timedelta(seconds=max(exc.retry_after, 0.0))
             earlier = self._paused_until.get(row.channel, until)
             self._paused_until[row.channel] = max(until, earlier)
-            values = {"status": "pending", "due_at": until, "last_error": _short(exc)}
-            await self._record(row, values, report.rate_limited)
+            values = {"due_at": until, "last_error": _short(exc)}
+            await self._record(row, Status.PENDING, values, report.rate_limited)
         except Exception as exc:  # noqa: BLE001 - any other failure is retried, then given up
             if not isinstance(exc, SendError):
                 log.exception("sender %s raised an unexpected error", row.channel)
             await self._record_failure(row, exc, current(), report)
         else:
-            values = {"status": "sent", "sent_at": current(), "last_error": None}
-            await self._record(row, values, report.sent)
+            values = {"sent_at": current(), "last_error": None}
+            await self._record(row, Status.SENT, values, report.sent)
             first_line = Reply.from_dict(row.payload).text.split("\n", 1)[0][:80]
             report.lines.append(f"#{row.id} {row.channel}:{row.chat_id} {row.kind}: {first_line}")
 
@@ -231,39 +197,26 @@ class OutboxDispatcher:
     ) -> None:
         attempts = row.attempts + 1
         if attempts >= self.max_attempts:
-            values = {"status": "failed", "attempts": attempts, "last_error": _short(exc)}
-            await self._record(row, values, report.failed)
+            values = {"attempts": attempts, "last_error": _short(exc)}
+            await self._record(row, Status.FAILED, values, report.failed)
             return
         delay = BACKOFF_BASE * 2 ** (attempts - 1)
-        values = {
-            "status": "pending",
-            "attempts": attempts,
-            "due_at": now + delay,
-            "last_error": _short(exc),
-        }
-        await self._record(row, values, report.retried)
+        values = {"attempts": attempts, "due_at": now + delay, "last_error": _short(exc)}
+        await self._record(row, Status.PENDING, values, report.retried)
 
     async def _record(
         self,
         row: Any,
+        status: Status,
         values: dict[str, Any],
         bucket: list[int],
         mark_user: datetime | None = None,
     ) -> None:
-        """Write the outcome only if our claim still holds (nobody reclaimed a stale row)."""
+        """Write the outcome (bot/db/outbox.record) and note the row in the report."""
         async with self.db.transaction() as session:
-            await session.execute(
-                update(_outbox)
-                .where(
-                    _outbox.c.id == row.id,
-                    _outbox.c.status == "sending",
-                    _outbox.c.claimed_at == row.claimed_at,
-                )
-                .values(**values)
+            await outbox_rows.record(
+                session, row, status, mark_user_unreachable=mark_user, **values
             )
-            if mark_user is not None and row.user_id is not None:
-                mark = update(_users).where(_users.c.id == row.user_id)
-                await session.execute(mark.values(unreachable_at=mark_user))
         bucket.append(row.id)
 
 

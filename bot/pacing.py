@@ -1,9 +1,10 @@
 """Spacing of sends per channel and per chat, so bulk pushes stay under platform limits.
 
-Telegram allows about 30 messages/s overall and 1 message/s per chat (research/anchors.md
-§3.7). The overall limit is kept as "at most N sends started in any 1-second window",
-counted on the moments sends really start: a send delayed by a busy event loop still
-counts where it happened, so a late one never lets the next second hold N + 1.
+Each channel declares its `Pace` (bot/channels/<name>/); Telegram's is 29/s overall and
+1 message/s per chat (research/anchors.md §3.7). The overall limit is kept as "at most N sends
+started in any 1-second window", counted on the moments sends really start: a send delayed
+by a busy event loop still counts where it happened, so a late one never lets the next second
+hold N + 1.
 """
 
 from __future__ import annotations
@@ -11,22 +12,9 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import deque
-from dataclasses import dataclass
 
+from bot.channels.base import Pace
 
-@dataclass(frozen=True, slots=True)
-class Pace:
-    per_second: float | None = None  # sends started per second, evenly; None = no limit
-    per_chat_interval: float = 0.0  # seconds between two sends to one chat
-
-
-DEFAULT_PACES: dict[str, Pace] = {
-    # One below Telegram's 30/s. bench/broadcast.py (3,000 sends, fake API strict at 30/s):
-    # 28.5-28.9 msg/s sustained, 0-2 429s a run from sends delayed on their way (28.6/s
-    # measured no better); each 429 pauses the channel for retry_after and nothing is lost.
-    "telegram": Pace(per_second=29, per_chat_interval=1.0),
-    "zalo": Pace(per_second=10),
-}
 _WINDOW = 1.0
 _MAX_LAG = 0.005
 

@@ -9,30 +9,29 @@ subscribers who changed (materialized_at < changed_at) are caught up on each tic
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TextIO
+from typing import Any
 
 from sqlalchemy import select, update
 
 from bot.channels.base import Sender
 from bot.config import Settings
 from bot.db import audience as audiences
+from bot.db import outbox as outbox_rows
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage
 from bot.db.models_reminders import Deadline, Subscription
 from bot.db.reminders import view_of
-from bot.db.upsert import insert_for
-from bot.outbox import DispatchReport, OutboxDispatcher
+from bot.db.types import table_of
+from bot.outbox import DispatchReport, OutboxDelivery
 from handlers.deadlines import DeadlineView, plan_occurrences, reminder_reply
-from handlers.messages import Reply
+from handlers.messages import Target
 from handlers.ports import Clock
 from knowledge import KnowledgeBase
 
-_deadlines = Deadline.__table__
-_subs = Subscription.__table__
-_outbox = OutboxMessage.__table__
+_deadlines = table_of(Deadline)
+_subs = table_of(Subscription)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +51,18 @@ class ReminderJobs:
         settings: Settings,
         clock: Clock,
         senders: Mapping[str, Sender],
-        **dispatcher_options: Any,
+        **delivery_options: Any,
     ) -> None:
         self.db, self.kb, self.clock = db, kb, clock
         self.tz, self.quiet = settings.tz, settings.quiet_hours
-        self.dispatcher = OutboxDispatcher(
-            db, senders, clock, quiet_hours=self.quiet, tz=self.tz, **dispatcher_options
+        self.delivery = OutboxDelivery(
+            db,
+            senders,
+            clock,
+            quiet_hours=self.quiet,
+            quiet_kinds=kb.reminders.quiet_kinds,
+            tz=self.tz,
+            **delivery_options,
         )
 
     async def materialize_due(self, now: datetime | None = None) -> int:
@@ -116,47 +121,44 @@ class ReminderJobs:
         return added
 
     async def _queue(
-        self, session: Any, view: DeadlineView, people: list[Any], now: datetime
+        self, session: Any, view: DeadlineView, people: Sequence[Any], now: datetime
     ) -> int:
         if not people:
             return 0
         draft = view.draft
         rows = []
-        plan = plan_occurrences(draft.due_on, draft.due_time, draft.offsets, self.tz, self.quiet)
+        policy = self.kb.reminders
+        offsets = policy.offsets_for(draft.kind, draft.offsets)
+        plan = plan_occurrences(
+            draft.due_on, draft.due_time, offsets, self.tz, self.quiet, remind_at=policy.remind_at
+        )
         for occ in plan:
             if occ.expires_at <= now:
                 continue
             reply = reminder_reply(self.kb.ui, view, occ.due_at.astimezone(self.tz).date())
-            payload = reply.to_dict() | {"expires_at": occ.expires_at.isoformat()}
             rows += [
-                {
-                    "dedupe_key": f"rem:{view.id}:{view.revision}:{p.user_id}:{occ.offset}",
-                    "kind": "reminder",
-                    "channel": p.channel,
-                    "chat_id": p.external_id,
-                    "user_id": p.user_id,
-                    "payload": payload,
-                    "due_at": occ.due_at,
-                    "status": "pending",
-                    "attempts": 0,
-                    "created_at": now,
-                }
+                outbox_rows.new_row(
+                    key=f"rem:{view.id}:{view.revision}:{p.user_id}:{occ.offset}",
+                    kind="reminder",
+                    target=Target(p.channel, p.external_id),
+                    reply=reply,
+                    due_at=occ.due_at,
+                    now=now,
+                    user_id=p.user_id,
+                    expires_at=occ.expires_at,
+                )
                 for p in people
             ]
-        if not rows:
-            return 0
-        stmt = insert_for(session.bind.dialect.name, _outbox).on_conflict_do_nothing()
-        result = await session.execute(stmt.returning(_outbox.c.id), rows)
-        return len(result.all())
+        return await outbox_rows.enqueue_many(session, rows)
 
     async def dispatch(self, now: datetime | None = None) -> DispatchReport:
-        return await self.dispatcher.dispatch_once(now)
+        return await self.delivery.dispatch_once(now)
 
     async def drain(self, budget: timedelta = timedelta(seconds=25)) -> int:
         """Dispatch passes until nothing is left to send now, or the time budget is spent."""
         deadline, sent = time.monotonic() + budget.total_seconds(), 0
         while time.monotonic() < deadline:
-            report = await self.dispatcher.dispatch_once()
+            report = await self.delivery.dispatch_once()
             sent += len(report.sent)
             if not (report.sent or report.retried or report.expired or report.held):
                 break
@@ -180,21 +182,8 @@ def register_reminder_jobs(
 ) -> None:
     """Add the jobs to bot.scheduler.Ticker (`add(name, job, seconds)`).
 
-    Register one ReminderJobs per process and no other OutboxDispatcher beside it: each
+    Register one ReminderJobs per process and no other OutboxDelivery beside it: each
     dispatcher paces its own sends, so two in one process would double the Telegram rate.
     """
     for job in jobs.jobs(dispatch_every):
         ticker.add(job.name, job.run, job.every.total_seconds())
-
-
-class PrintSender:
-    """In-process delivery for console users: `reminders dispatch` prints their pushes."""
-
-    channel = "console"
-
-    def __init__(self, out: TextIO) -> None:
-        self.out = out
-
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        buttons = "".join(f"\n  [{b.label}] ({b.payload})" for b in reply.buttons)
-        self.out.write(f"→ console:{chat_id}\n{reply.text}{buttons}\n\n")

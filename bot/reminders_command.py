@@ -1,30 +1,24 @@
 """`python -m bot reminders dispatch [--now ISO8601]`: one materialize + dispatch pass.
 
-Console users get their pushes printed on stdout (in-process delivery); Telegram and Zalo rows
-go out when those channels are configured; rows of channels without a sender here stay queued
-for `run` and are counted, never dropped.
+Console users get their pushes printed on stdout (in-process delivery); rows of every other
+channel of the registry go out when that channel is configured; rows of channels without a
+sender here stay queued for `run` and are counted, never dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from typing import TextIO
 
-from sqlalchemy import func, select
-
 from bot.app import App, build_app
-from bot.channels.base import Sender
-from bot.channels.telegram_output import standalone_sender
-from bot.channels.zalo import ZaloChannel
+from bot.channels.base import ChannelSpec, Pace, Sender
+from bot.channels.registry import CHANNELS
 from bot.clock import FrozenClock, SystemClock
 from bot.config import Settings
-from bot.db.models import OutboxMessage
-from bot.db.telegram_repo import TelegramRepository
-from bot.reminders import PrintSender, ReminderJobs
-
-_outbox = OutboxMessage.__table__
+from bot.db import outbox as outbox_rows
+from bot.reminders import ReminderJobs
 
 
 def parse_now(text: str, settings: Settings) -> datetime:
@@ -34,26 +28,23 @@ def parse_now(text: str, settings: Settings) -> datetime:
 
 
 @asynccontextmanager
-async def channel_senders(app: App, out: TextIO) -> AsyncIterator[dict[str, Sender]]:
-    """The senders of this process: console printing, and the configured platforms."""
-    settings = app.settings
-    senders: dict[str, Sender] = {"console": PrintSender(out)}
+async def channel_senders(
+    app: App, out: TextIO, specs: Iterable[ChannelSpec] = CHANNELS
+) -> AsyncIterator[tuple[dict[str, Sender], dict[str, Pace]]]:
+    """The senders (and paces) of this process: every channel these settings configure, in
+    its push-only form; the console prints to `out`."""
+    deps = app.channel_deps(console_out=out, interactive=False)
+    senders: dict[str, Sender] = {}
+    paces: dict[str, Pace] = {}
     async with AsyncExitStack() as stack:
-        if settings.telegram_token is not None:
-            senders["telegram"], bot = standalone_sender(
-                settings.telegram_token.get_secret_value(),
-                settings.telegram_base_url,
-                TelegramRepository(app.db),
-                app.kb.ui,
-                app.clock.now,
-            )
-            await bot.initialize()
-            stack.push_async_callback(bot.shutdown)
-        if settings.zalo_enabled:
-            zalo = ZaloChannel(app)
-            stack.push_async_callback(zalo.close)
-            senders["zalo"] = zalo.sender
-        yield senders
+        for spec in specs:
+            channel = spec.build(deps)
+            if channel is None:
+                continue
+            await channel.start()
+            stack.push_async_callback(channel.stop)
+            senders[spec.name], paces[spec.name] = channel.sender, channel.pace
+        yield senders, paces
 
 
 async def dispatch_command(settings: Settings, now_text: str | None, out: TextIO) -> int:
@@ -65,17 +56,11 @@ async def dispatch_command(settings: Settings, now_text: str | None, out: TextIO
     clock = FrozenClock(now) if now else SystemClock()
     app = await build_app(settings, clock=clock)
     try:
-        async with channel_senders(app, out) as senders:
-            jobs = ReminderJobs(app.db, app.kb, settings, clock, senders)
+        async with channel_senders(app, out) as (senders, paces):
+            jobs = ReminderJobs(app.db, app.kb, settings, clock, senders, paces=paces)
             added, report = await jobs.tick(clock.now())
         async with app.db.transaction() as session:
-            waiting = (
-                await session.execute(
-                    select(_outbox.c.channel, func.count())
-                    .where(_outbox.c.status == "pending", _outbox.c.channel.not_in(list(senders)))
-                    .group_by(_outbox.c.channel)
-                )
-            ).all()
+            waiting = await outbox_rows.pending_by_channel(session, except_channels=senders)
     finally:
         await app.close()
     for line in report.lines:

@@ -43,7 +43,7 @@ class Ticker:
                 self.failures[name] = self.failures.get(name, 0) + 1
                 log.exception("scheduled job %s failed", name)
             finally:
-                self._running.discard(task)  # type: ignore[arg-type]
+                self._running.discard(task)
 
         self._scheduler.add_job(
             run,

@@ -10,11 +10,9 @@ from zoneinfo import ZoneInfo
 
 from handlers.messages import Button, Reply
 from knowledge.formatting import format_date
+from knowledge.reminder_policy import ReminderPolicy
 from knowledge.ui import UiTexts
 
-# Days before the deadline; 0 is the day itself. Reminders go out at 08:00 local time.
-DEFAULT_OFFSETS: tuple[int, ...] = (14, 7, 3, 1, 0)
-REMIND_AT = time(8, 0)
 # TT 36/2013/TT-BCT Đ23: monthly progress report "trước ngày 25" → due on the 24th.
 PROGRESS_REPORT_DAY = 24
 # TT 36/2013/TT-BCT Đ18: settlement dossier ≤ 15 days after acceptance; settle by 22/01.
@@ -40,7 +38,9 @@ class DeadlineDraft:
     source: str | None = None
     kind: DeadlineKind = "calendar"
     audience: Audience = field(default_factory=Audience)
-    offsets: tuple[int, ...] = DEFAULT_OFFSETS
+    # Days before the deadline (0: the day itself). Empty for calendar and personal deadlines:
+    # their offsets come from knowledge/reminders/policy.yaml when reminders are planned.
+    offsets: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +60,11 @@ class Occurrence:
 class QuietWindow(Protocol):
     """bot.config.QuietHours satisfies this: a local [start, end) window in whole hours."""
 
-    start: int
-    end: int
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
 
     def contains(self, hour: int) -> bool: ...
 
@@ -93,8 +96,11 @@ def plan_occurrences(
     offsets: tuple[int, ...],
     tz: ZoneInfo,
     quiet: QuietWindow,
+    *,
+    remind_at: time,
 ) -> list[Occurrence]:
-    """One reminder per offset, each valid only on its own local day and before the deadline.
+    """One reminder per offset at `remind_at` local time (knowledge/reminders/policy.yaml),
+    each valid only on its own local day and before the deadline.
 
     A reminder still unsent at the end of its day is stale (its "còn N ngày" would be wrong):
     the dispatcher marks it expired, and the next offset takes over.
@@ -102,16 +108,12 @@ def plan_occurrences(
     end = deadline_end(due_on, due_time, tz)
     planned = []
     for offset in sorted(set(offsets), reverse=True):
-        nominal = datetime.combine(due_on - timedelta(days=offset), REMIND_AT, tz)
+        nominal = datetime.combine(due_on - timedelta(days=offset), remind_at, tz)
         due = release_time(nominal, quiet, tz)
         expires = min(end, _local_midnight_after(due, tz))
         if due < expires:
             planned.append(Occurrence(offset, due, expires))
     return planned
-
-
-def days_left(due_on: date, at: datetime, tz: ZoneInfo) -> int:
-    return (due_on - at.astimezone(tz).date()).days
 
 
 def reminder_reply(ui: UiTexts, view: DeadlineView, send_day: date) -> Reply:
@@ -148,29 +150,32 @@ def submission_milestones(
     *,
     start: date,
     end: date,
+    policy: ReminderPolicy,
     acceptance: date | None = None,
 ) -> list[DeadlineDraft]:
-    """The deadlines an approved project owes (TT 36/2013/TT-BCT Đ18, Đ23, original text)."""
+    """The deadlines an approved project owes (TT 36/2013/TT-BCT Đ18, Đ23, original text),
+    each with the offsets the policy gives its milestone."""
     if end < start:
         raise ValueError("a submission cannot end before it starts")
     audience = Audience("submission", submission_ref)
     note = ui.text("rem.milestone_note")
 
-    def draft(key: str, day: date, source: str, offsets: tuple[int, ...], **values: object):
+    def draft(key: str, day: date, source: str, **values: object) -> DeadlineDraft:
         title = ui.text(f"rem.milestone.{key}", **values)
+        offsets = policy.milestones[key]
         return DeadlineDraft(title, day, None, note, source, "milestone", audience, offsets)
 
-    drafts = [draft("start", start, "Quyết định phê duyệt đề án", (7, 1, 0))]
+    drafts = [draft("start", start, "Quyết định phê duyệt đề án")]
     for year, month in _months(start, end):
         day = date(year, month, min(PROGRESS_REPORT_DAY, calendar.monthrange(year, month)[1]))
         if start <= day <= end:
             label = f"{month:02d}/{year}"
-            drafts.append(draft("report", day, "TT 36/2013/TT-BCT Đ23", (3, 1, 0), month=label))
-    drafts.append(draft("end", end, "Quyết định phê duyệt đề án", DEFAULT_OFFSETS))
+            drafts.append(draft("report", day, "TT 36/2013/TT-BCT Đ23", month=label))
+    drafts.append(draft("end", end, "Quyết định phê duyệt đề án"))
     if acceptance is not None:
-        drafts.append(draft("acceptance", acceptance, "TT 36/2013/TT-BCT Đ21", DEFAULT_OFFSETS))
+        drafts.append(draft("acceptance", acceptance, "TT 36/2013/TT-BCT Đ21"))
         dossier = acceptance + timedelta(days=SETTLEMENT_DOSSIER_DAYS)
-        drafts.append(draft("dossier", dossier, "TT 36/2013/TT-BCT Đ18 k1", DEFAULT_OFFSETS))
+        drafts.append(draft("dossier", dossier, "TT 36/2013/TT-BCT Đ18 k1"))
     settle = date(end.year + 1, *SETTLEMENT_DAY)
-    drafts.append(draft("settlement", settle, "TT 36/2013/TT-BCT Đ18 k2", DEFAULT_OFFSETS))
+    drafts.append(draft("settlement", settle, "TT 36/2013/TT-BCT Đ18 k2"))
     return drafts

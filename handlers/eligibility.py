@@ -16,7 +16,7 @@ from handlers.capability import Capability, CommandHandler, StaleButton
 from handlers.context import Context
 from handlers.eligibility_view import ask_reply, result_reply, summary
 from handlers.menu import main_menu
-from handlers.messages import Button, Reply
+from handlers.messages import Button, ConversationState, Reply
 from knowledge.eligibility import Answers, EligibilityRules, Verdict, evaluate
 from knowledge.eligibility.answers import BOOLEAN_KEYS, CHOICE_VALUES, NUMBER_KEYS
 from knowledge.eligibility.reading import ENTERPRISE, AnswerReader, number_in, yes_no
@@ -29,6 +29,14 @@ _MAX_NUMBER = 1_000_000
 _UNSETTLED_SITE_WORDS = ("phuong", "dac khu")
 _WORD = re.compile(r"\w+")
 
+
+
+def eligibility_answers(state: ConversationState) -> dict[str, Any]:
+    """The SPEC §4 answers given in the eligibility check so far (the intake prefills from
+    them); the eligibility capability owns its part of the conversation state."""
+    bucket = state.data.get(NAME, {})
+    answers = bucket.get("answers", {}) if isinstance(bucket, dict) else {}
+    return answers if isinstance(answers, dict) else {}
 
 class EligibilityCapability(Capability):
     name = NAME

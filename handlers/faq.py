@@ -9,12 +9,12 @@ from collections.abc import Mapping
 
 from handlers.capability import Capability, CommandHandler, StaleButton, officer_only
 from handlers.context import Context
-from handlers.menu import menu_button
+from handlers.menu import menu_button, menu_payload
 from handlers.messages import Button, Reply
 from knowledge.answers import AnswerResult, sources_of, status_text
 from knowledge.citations import readable
 from knowledge.search.normalise import fold, redact
-from knowledge.topics import NEXT_STEPS, Topic
+from knowledge.topics import Topic
 
 # Telegram shows many buttons, Zalo fewer; six keeps a phone screen readable.
 MAX_BUTTONS = 6
@@ -170,7 +170,7 @@ def _topic(ctx: Context, topic_id: str) -> Topic:
 
 
 def _next_buttons(ctx: Context, topic: Topic) -> list[Button]:
-    return [Button(ctx.text(f"faq.next_{step}"), NEXT_STEPS[step]) for step in topic.next]
+    return [Button(ctx.text(f"faq.next_{step}"), menu_payload(step)) for step in topic.next]
 
 
 def _related_buttons(

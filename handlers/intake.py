@@ -7,13 +7,14 @@ from typing import Any
 
 from handlers.capability import Capability, CommandHandler, StaleButton
 from handlers.context import Context
-from handlers.intake_draft import submit
+from handlers.eligibility import eligibility_answers
+from handlers.intake_draft import forward_attachment, submit
 from handlers.intake_view import CAP, budget_lines, question_reply, summary_reply
 from handlers.menu import main_menu, menu_button
 from handlers.messages import Button, Reply
 from handlers.personal_data import ask_erase, consent_buttons, erase, has_consent
 from handlers.ports import DraftRenderer
-from handlers.submissions import forward_attachment, revise
+from handlers.submissions import owned_submission, status_label
 from knowledge.forms.budget import check_budget
 from knowledge.forms.engine import (
     first_unanswered,
@@ -26,12 +27,33 @@ from knowledge.forms.engine import (
 from knowledge.forms.schema import Form
 from knowledge.parsing import ParseError
 from knowledge.parsing.fold import fold
+from knowledge.parsing.yes_no import read_yes_no
 
 SUMMARY, CONSENT = "summary", "consent"
 _WRONG_LIMIT = 3
 # The production-site address step (its text feeds the đề án); an old province named in it
 # gets the new one added.
 SITE_ADDRESS = "site_address"
+
+
+
+async def revise(ctx: Context, form: Form, raw_id: str) -> list[Reply]:
+    """The owner reopens a submission the officer sent back, at the summary with Sửa buttons."""
+    record = await owned_submission(ctx, raw_id)
+    if record is None:
+        raise StaleButton
+    if record.status == "rejected":
+        status = status_label(ctx, record.status)
+        return [main_menu(ctx, ctx.text("intake.revise_closed", status=status))]
+    bucket = ctx.state.bucket(CAP)
+    consent = bucket.get("consent")
+    bucket.clear()
+    bucket.update(
+        consent=consent, answers=dict(record.answers), skipped=[], prefilled=[], errors={},
+        submission_id=record.id, step=SUMMARY,
+    )  # fmt: skip
+    ctx.state.enter(CAP, SUMMARY)
+    return [summary_reply(ctx, form, bucket, ctx.text("intake.revise_intro", id=record.id))]
 
 
 class IntakeCapability(Capability):
@@ -74,8 +96,7 @@ class IntakeCapability(Capability):
         return await self._goto(ctx, form, bucket, step, lead)
 
     def _prefill(self, ctx: Context, form: Form) -> dict[str, Any]:
-        elig = ctx.state.data.get("elig", {})
-        answers = elig.get("answers", {}) if isinstance(elig, dict) else {}
+        answers = eligibility_answers(ctx.state)
         prefill: dict[str, Any] = {}
         for question in form.steps:
             value = answers.get(question.prefill_from) if question.prefill_from else None
@@ -164,11 +185,9 @@ class IntakeCapability(Capability):
         bucket.pop("pending", None)
         step = bucket.get("step")
         if step == CONSENT:
-            folded = fold(text)
-            if folded in ("dong y", "co", "ok", "u", "vang"):
-                return await self._consent(ctx, form, bucket, True)
-            if folded in ("khong", "khong dong y", "ko"):
-                return await self._consent(ctx, form, bucket, False)
+            agreed = read_yes_no(fold(text))
+            if agreed is not None:
+                return await self._consent(ctx, form, bucket, agreed)
             return [Reply(ctx.text("intake.consent_again"), consent_buttons(ctx))]
         question = form.step(step or "")
         if question is None:

@@ -13,6 +13,7 @@ from handlers.ports import DraftRenderer
 from knowledge.formatting import format_date, format_money, group_digits
 from knowledge.forms.budget import check_budget
 from knowledge.forms.engine import applies, display
+from knowledge.forms.roles import Role
 from knowledge.forms.schema import Form
 from knowledge.parsing import mask_phone
 from knowledge.parsing.fold import fold
@@ -59,11 +60,19 @@ def draft_values(ctx: Context, form: Form, answers: dict[str, Any]) -> dict[str,
     for question in form.steps:
         value = answers.get(question.id)
         values[question.id] = display(question, value) if value is not None else None
-    establishment = values.get("establishment_name") or ""
-    support = values.get("support_type") or ""
-    if answers.get("support_type") in _MACHINERY and values.get("machine"):
+
+    def shown(role: Role) -> str:
+        question = form.by_role(role)
+        return (values.get(question.id) or "") if question is not None else ""
+
+    establishment, support, machine = (
+        shown(Role.ESTABLISHMENT),
+        shown(Role.SUPPORT_TYPE),
+        shown(Role.MACHINE),
+    )
+    if form.answer(answers, Role.SUPPORT_TYPE) in _MACHINERY and machine:
         name = ctx.text(
-            "intake.project_name_machine", machine=values["machine"], establishment=establishment
+            "intake.project_name_machine", machine=machine, establishment=establishment
         )
     else:
         name = ctx.text(
@@ -75,11 +84,11 @@ def draft_values(ctx: Context, form: Form, answers: dict[str, Any]) -> dict[str,
         project_name=name,
         support_label=support or None,
         commitment_funding=ctx.text("intake.commitment_funding")
-        if answers.get("commit_no_other_funding") == "yes"
+        if form.answer(answers, Role.NO_OTHER_FUNDING) == "yes"
         else None,
         commitment_counterpart=ctx.text(
             "intake.commitment_counterpart_yes"
-            if answers.get("commit_counterpart") == "yes"
+            if form.answer(answers, Role.COUNTERPART) == "yes"
             else "intake.commitment_counterpart_no"
         ),
     )
@@ -105,7 +114,8 @@ def build_draft(
     labels["baseline_scale"] = ctx.text("followup.scale.label")
     # The submission id keeps two same-day drafts of one establishment from overwriting.
     ref = f"hs{submission_id}_v{version}"
-    stem = file_stem(ctx, template.file_prefix, values.get("establishment_name") or "", ref)
+    establishment = str(form.answer(answers, Role.ESTABLISHMENT) or "")
+    stem = file_stem(ctx, template.file_prefix, establishment, ref)
     statuses = {key: ctx.text(f"faq.status.{key}") for key in STATUS_KEYS}
     return compose(template, values, answers, labels, stem, statuses)
 
@@ -135,7 +145,7 @@ async def submit(
 ) -> tuple[int, int, Document]:
     """Save (or update) the submission, write the next draft version, tell the officers."""
     answers = kept_answers(form, bucket.get("answers", {}))
-    establishment = str(answers.get("establishment_name") or "")
+    establishment = str(form.answer(answers, Role.ESTABLISHMENT) or "")
     store = ctx.store.submissions
     submission_id = bucket.get("submission_id")
     record = await store.get(submission_id) if isinstance(submission_id, int) else None
@@ -157,7 +167,7 @@ async def submit(
         "intake submission #%s v%s (phone %s)",
         submission_id,
         version,
-        mask_phone(str(answers.get("phone", ""))),
+        mask_phone(str(form.answer(answers, Role.PHONE) or "")),
     )
     if ctx.config.officer_chat is not None:
         text = "\n".join(
@@ -179,3 +189,27 @@ async def submit(
             kind="intake",
         )
     return submission_id, version, document
+
+
+async def forward_attachment(ctx: Context, bucket: dict[str, Any]) -> list[Reply] | None:
+    """A photo, voice note or file sent during the intake goes to the officers' chat."""
+    msg = ctx.message
+    if msg.attachment is None:
+        return None
+    officer_chat = ctx.config.officer_chat
+    if officer_chat is None:
+        return [Reply(ctx.text("intake.attachment_no_officer"))]
+    submission_id = bucket.get("submission_id")
+    about = f"#{submission_id}" if submission_id else ctx.text("intake.attachment_about_draft")
+    named = ctx.kb.intake_form.answer(bucket["answers"], Role.ESTABLISHMENT)
+    who = named or ctx.user.display_name or "Cơ sở"
+    ref = msg.message_id or ctx.now.isoformat()
+    key = f"sub:{submission_id}:att:{ref}" if submission_id else f"intake:{ctx.user.id}:att:{ref}"
+    notice = Reply(
+        ctx.text("intake.attachment_notice", who=who, about=about),
+        documents=(Document(msg.attachment, f"{msg.kind}-{ref}"),),
+    )
+    await ctx.store.outbox.enqueue(
+        key=key[:200], target=officer_chat, reply=notice, due_at=ctx.now, kind="intake"
+    )
+    return [Reply(ctx.text("intake.attachment_forwarded"))]

@@ -18,8 +18,14 @@ MENU_ENTRIES = (
 )
 
 
+def menu_payload(target: str) -> str:
+    """The payload that opens a menu entry (a target of MENU_ENTRIES), also used for a
+    topic's `next:` steps (knowledge/topics.py NEXT_STEPS)."""
+    return f"menu:{target}"
+
+
 def main_menu(ctx: Context, text: str) -> Reply:
-    buttons = tuple(Button(ctx.text(label), f"menu:{target}") for label, target in MENU_ENTRIES)
+    buttons = tuple(Button(ctx.text(label), menu_payload(t)) for label, t in MENU_ENTRIES)
     return Reply(text, buttons)
 
 

@@ -35,7 +35,49 @@ class IncomingMessage:
     display_name: str | None = None
     kind: MessageKind = "text"
     contact_phone: str | None = None
-    attachment_ref: str | None = None
+    attachment: Attachment | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """Something a user sent on a channel, kept by the platform's reference (never downloaded).
+
+    `channel` is where it lives ("telegram", "zalo"); `kind` is the message kind ("photo",
+    "voice", "document", "location", …, or "file" when unknown); `ref` is the platform's file
+    id, a download URL, or "lat,lon" for a location. Only the channel named here can send the
+    file itself; others may pass on a URL or say where it is.
+    """
+
+    channel: str
+    kind: str
+    ref: str
+
+    @property
+    def is_url(self) -> bool:
+        return self.ref.startswith(("https://", "http://"))
+
+    def to_dict(self) -> dict[str, str]:
+        return {"channel": self.channel, "kind": self.kind, "ref": self.ref}
+
+    def __str__(self) -> str:
+        return f"{self.channel}/{self.kind}/{self.ref}"
+
+    @classmethod
+    def from_legacy(cls, text: str) -> Attachment | None:
+        """The string form stored before this type existed ("telegram-file:ID",
+        "zalo-file:REF", "zalo-location:LAT,LON", "geo:LAT,LON" from Telegram), else None."""
+        scheme, sep, ref = text.partition(":")
+        if not sep or not ref:
+            return None
+        if scheme == "geo":
+            return cls("telegram", "location", ref)
+        channel, dash, what = scheme.partition("-")
+        if not dash or not channel or what not in _LEGACY_KINDS:
+            return None
+        return cls(channel, _LEGACY_KINDS[what], ref)
+
+
+_LEGACY_KINDS = {"file": "file", "location": "location"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +88,37 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    path: str
+    """A file in a reply: a local file (`path` a str) or something a user sent (an Attachment).
+
+    A legacy prefixed string ("telegram-file:ID", …) given as `path` becomes its Attachment.
+    """
+
+    path: str | Attachment
     name: str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.path, str):
+            legacy = Attachment.from_legacy(self.path)
+            if legacy is not None:
+                object.__setattr__(self, "path", legacy)
+
+    @property
+    def attachment(self) -> Attachment | None:
+        return self.path if isinstance(self.path, Attachment) else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """SPEC §1 shape (`path`, `name`); an attachment adds its parts under "attachment"."""
+        data: dict[str, Any] = {"path": str(self.path), "name": self.name}
+        if isinstance(self.path, Attachment):
+            data["attachment"] = self.path.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        attachment = data.get("attachment")
+        if isinstance(attachment, dict):
+            return cls(Attachment(**attachment), data["name"])
+        return cls(data["path"], data["name"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +134,7 @@ class Reply:
         return {
             "text": self.text,
             "buttons": [{"label": b.label, "payload": b.payload} for b in self.buttons],
-            "documents": [{"path": d.path, "name": d.name} for d in self.documents],
+            "documents": [d.to_dict() for d in self.documents],
         } | ({"request_contact": True} if self.request_contact else {})
 
     @classmethod
@@ -71,7 +142,7 @@ class Reply:
         return cls(
             text=data["text"],
             buttons=tuple(Button(**b) for b in data.get("buttons", ())),
-            documents=tuple(Document(**d) for d in data.get("documents", ())),
+            documents=tuple(Document.from_dict(d) for d in data.get("documents", ())),
             request_contact=bool(data.get("request_contact", False)),
         )
 
@@ -114,7 +185,8 @@ class ConversationState:
 
     def bucket(self, flow: str) -> dict[str, Any]:
         """The flow's own part of `data`, created on first use."""
-        return self.data.setdefault(flow, {})
+        bucket: dict[str, Any] = self.data.setdefault(flow, {})
+        return bucket
 
     def snapshot(self) -> tuple[str | None, str | None, str]:
         return self.flow, self.step, json.dumps(self.data, sort_keys=True, ensure_ascii=False)

@@ -119,11 +119,21 @@ class AbstainedQuestionsPort(Protocol):
 class Store(Protocol):
     """The unit of work handed to a handler: every write commits with the reply or not at all."""
 
-    outbox: OutboxPort
-    submissions: SubmissionStore
-    faq: AbstainedQuestionsPort
-    reminders: RemindersPort
-    checkins: CheckinStore
+    # Read-only members, so an implementation may hold its concrete repositories.
+    @property
+    def outbox(self) -> OutboxPort: ...
+
+    @property
+    def submissions(self) -> SubmissionStore: ...
+
+    @property
+    def faq(self) -> AbstainedQuestionsPort: ...
+
+    @property
+    def reminders(self) -> RemindersPort: ...
+
+    @property
+    def checkins(self) -> CheckinStore: ...
 
 
 @dataclass(frozen=True, slots=True)

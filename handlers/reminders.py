@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, timedelta
 
 from handlers import reminders_officer as officer
@@ -232,7 +232,9 @@ class RemindersCapability(Capability):
         return [Reply(ctx.text("rem.snoozed", title=view.draft.title, when=when))]
 
 
-def officer_only_button(handler: CommandHandler):  # noqa: ANN201 - a payload handler
+def officer_only_button(
+    handler: CommandHandler,
+) -> Callable[[Context], Awaitable[list[Reply]]]:
     guarded = officer_only(handler)
 
     async def press(ctx: Context) -> list[Reply]:

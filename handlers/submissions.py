@@ -10,17 +10,15 @@ from handlers.capability import Capability, CommandHandler, StaleButton, officer
 from handlers.context import Context
 from handlers.deadlines import submission_milestones
 from handlers.intake_draft import officer_buttons, officer_summary
-from handlers.intake_view import summary_reply
 from handlers.menu import main_menu, menu_button
 from handlers.messages import Button, Document, Reply, Target
 from handlers.ports import DraftRenderer, SubmissionRecord
 from handlers.support import support_lines
 from knowledge.formatting import format_date, format_money
-from knowledge.forms.schema import Form
+from knowledge.forms.roles import Role
 from knowledge.parsing.fold import fold
 
 CAP = "sub"
-STATUSES = ("submitted", "acknowledged", "needs_info", "rejected")
 _FILTERS = {
     "moi": "submitted", "cho": "submitted", "submitted": "submitted",
     "tiepnhan": "acknowledged", "acknowledged": "acknowledged",
@@ -57,7 +55,9 @@ async def notify_owner(ctx: Context, record: SubmissionRecord, reply: Reply, wha
 async def _plan_milestones(ctx: Context, record: SubmissionRecord) -> None:
     """Remind the owner of the project's planned milestones (start, monthly reports, end,
     settlement) once an officer has taken the dossier; they follow the dates the owner gave."""
-    start, end = record.answers.get("start_date"), record.answers.get("end_date")
+    form = ctx.kb.intake_form
+    start = form.answer(record.answers, Role.START_DATE)
+    end = form.answer(record.answers, Role.END_DATE)
     if not (isinstance(start, str) and isinstance(end, str)):
         return
     try:
@@ -66,6 +66,7 @@ async def _plan_milestones(ctx: Context, record: SubmissionRecord) -> None:
             f"HS-{record.id}",
             start=date.fromisoformat(start),
             end=date.fromisoformat(end),
+            policy=ctx.kb.reminders,
         )
     except ValueError:
         return
@@ -74,49 +75,8 @@ async def _plan_milestones(ctx: Context, record: SubmissionRecord) -> None:
     )
 
 
-async def revise(ctx: Context, form: Form, raw_id: str) -> list[Reply]:
-    """The owner reopens a submission the officer sent back, at the summary with Sửa buttons."""
-    record = await _own(ctx, raw_id)
-    if record is None:
-        raise StaleButton
-    if record.status == "rejected":
-        status = status_label(ctx, record.status)
-        return [main_menu(ctx, ctx.text("intake.revise_closed", status=status))]
-    bucket = ctx.state.bucket("intake")
-    consent = bucket.get("consent")
-    bucket.clear()
-    bucket.update(
-        consent=consent, answers=dict(record.answers), skipped=[], prefilled=[], errors={},
-        submission_id=record.id, step="summary",
-    )  # fmt: skip
-    ctx.state.enter("intake", "summary")
-    return [summary_reply(ctx, form, bucket, ctx.text("intake.revise_intro", id=record.id))]
-
-
-async def forward_attachment(ctx: Context, bucket: dict[str, Any]) -> list[Reply] | None:
-    """A photo, voice note or file sent during the intake goes to the officers' chat."""
-    msg = ctx.message
-    if msg.attachment_ref is None:
-        return None
-    officer_chat = ctx.config.officer_chat
-    if officer_chat is None:
-        return [Reply(ctx.text("intake.attachment_no_officer"))]
-    submission_id = bucket.get("submission_id")
-    about = f"#{submission_id}" if submission_id else ctx.text("intake.attachment_about_draft")
-    who = bucket["answers"].get("establishment_name") or ctx.user.display_name or "Cơ sở"
-    ref = msg.message_id or ctx.now.isoformat()
-    key = f"sub:{submission_id}:att:{ref}" if submission_id else f"intake:{ctx.user.id}:att:{ref}"
-    notice = Reply(
-        ctx.text("intake.attachment_notice", who=who, about=about),
-        documents=(Document(msg.attachment_ref, f"{msg.kind}-{ref}"),),
-    )
-    await ctx.store.outbox.enqueue(
-        key=key[:200], target=officer_chat, reply=notice, due_at=ctx.now, kind="intake"
-    )
-    return [Reply(ctx.text("intake.attachment_forwarded"))]
-
-
-async def _own(ctx: Context, raw_id: str) -> SubmissionRecord | None:
+async def owned_submission(ctx: Context, raw_id: str) -> SubmissionRecord | None:
+    """The submission `raw_id` (digits) when it belongs to the user writing, else None."""
     if not raw_id.isdigit():
         return None
     record = await ctx.store.submissions.get(int(raw_id))
@@ -291,15 +251,16 @@ _CSV_HEADER = [
 
 def _csv_row(ctx: Context, record: SubmissionRecord) -> list[str]:
     answers: dict[str, Any] = record.answers
-    total, requested = answers.get("total_cost"), answers.get("support_requested")
+    form = ctx.kb.intake_form
+    total = form.answer(answers, Role.TOTAL_COST)
+    requested = form.answer(answers, Role.SUPPORT_REQUESTED)
     counterpart = (
         total - requested if isinstance(total, int) and isinstance(requested, int) else None
     )
-    form = ctx.kb.intake_form
 
-    def label(step: str) -> str:
-        question = form.step(step) if form else None
-        value = answers.get(step)
+    def label(role: Role) -> str:
+        question = form.by_role(role)
+        value = form.answer(answers, role)
         return (
             question.label_of(value) if question and isinstance(value, str) else str(value or "")
         )
@@ -308,10 +269,10 @@ def _csv_row(ctx: Context, record: SubmissionRecord) -> list[str]:
         str(record.id),
         status_label(ctx, record.status),
         record.establishment,
-        label("entity_type"),
-        str(answers.get("phone", "")),
-        str(answers.get("site_address", "")),
-        label("support_type"),
+        label(Role.ENTITY_TYPE),
+        str(form.answer(answers, Role.PHONE) or ""),
+        str(form.answer(answers, Role.ADDRESS) or ""),
+        label(Role.SUPPORT_TYPE),
         format_money(total) if isinstance(total, int) else "",
         format_money(requested) if isinstance(requested, int) else "",
         format_money(counterpart) if counterpart is not None else "",

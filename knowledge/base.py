@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from knowledge.answers import AnswerResult, QuestionAnswerer, render_topic
 from knowledge.eligibility import EligibilityRules, load_rules
 from knowledge.followup import Followup, load_followup
 from knowledge.forms.loader import load_form
+from knowledge.forms.roles import INTAKE_ROLES
 from knowledge.forms.schema import Form
 from knowledge.lexicon import LexiconData, load_lexicon
 from knowledge.province_names import ProvinceNames, province_note
 from knowledge.provinces import CONTACT_FIELDS, PROVINCE_CODES, Province, load_provinces
+from knowledge.reminder_policy import ReminderPolicy, load_policy
 from knowledge.search.models import AnswerModels, knowledge_hash, load_or_build
 from knowledge.templates.de_an import DeAnTemplate, load_template
 from knowledge.topics import MAX_MORE_PAGE, TELEGRAM_LIMIT, TopicSet, load_topics
@@ -24,37 +26,37 @@ KNOWLEDGE_DIR = Path(__file__).resolve().parent
 
 @dataclass(frozen=True)
 class KnowledgeBase:
+    """Everything under knowledge/, loaded and validated by `load_knowledge` (all of it, always);
+    `province` is the BOT_PROVINCE overlay in use, if any; `root` the folder it came from."""
+
     ui: UiTexts
+    topics: TopicSet
+    lexicon: LexiconData
+    provinces: dict[str, Province]
+    qa: QuestionAnswerer
+    eligibility: EligibilityRules
+    intake_form: Form
+    de_an: DeAnTemplate
+    reminders: ReminderPolicy
+    places: ProvinceNames
+    followup: Followup
     province: str | None = None
-    topics: TopicSet | None = None
-    lexicon: LexiconData | None = None
-    provinces: dict[str, Province] = field(default_factory=dict)
-    qa: QuestionAnswerer | None = None
-    eligibility: EligibilityRules | None = None
-    intake_form: Form | None = None
-    de_an: DeAnTemplate | None = None
-    places: ProvinceNames | None = None
-    followup: Followup | None = None
     root: Path = KNOWLEDGE_DIR
 
     def counts(self) -> dict[str, int]:
-        counts = {"ui_texts": len(self.ui)}
-        if self.topics is not None and self.lexicon is not None:
-            counts["topics"] = len(self.topics)
-            counts["example_phrasings"] = sum(len(t.examples) for t in self.topics)
-            counts["out_of_scope_subjects"] = len(self.lexicon.out_of_scope)
-            counts["abbreviations"] = len(self.lexicon.lexicon.abbreviations)
-            counts["provinces"] = len(self.provinces)
-        if self.eligibility is not None:
-            counts["eligibility_criteria"] = self.eligibility.criteria_count
-        if self.intake_form is not None:
-            counts["intake_questions"] = len(self.intake_form.steps)
-        if self.de_an is not None:
-            counts["de_an_sections"] = len(self.de_an.sections)
-        if self.followup is not None:
-            counts["checkin_questions"] = len(self.followup.form.steps)
-            counts["checkin_offsets"] = len(self.followup.schedule.offsets_months)
-        return counts
+        return {
+            "ui_texts": len(self.ui),
+            "topics": len(self.topics),
+            "example_phrasings": sum(len(t.examples) for t in self.topics),
+            "out_of_scope_subjects": len(self.lexicon.out_of_scope),
+            "abbreviations": len(self.lexicon.lexicon.abbreviations),
+            "provinces": len(self.provinces),
+            "eligibility_criteria": self.eligibility.criteria_count,
+            "intake_questions": len(self.intake_form.steps),
+            "de_an_sections": len(self.de_an.sections),
+            "checkin_questions": len(self.followup.form.steps),
+            "checkin_offsets": len(self.followup.schedule.offsets_months),
+        }
 
     @property
     def province_info(self) -> Province | None:
@@ -62,15 +64,13 @@ class KnowledgeBase:
 
     def answer(self, question: str) -> AnswerResult:
         """Answer one question (SPEC §1 `ask`); the chat's faq capability uses the same call."""
-        if self.qa is None:
-            raise RuntimeError("knowledge base loaded without topics")
         result = self.qa.answer(question)
         note = self.province_note(question)
         return replace(result, answer=f"{note}\n\n{result.answer}") if note else result
 
     def province_note(self, text: str) -> str:
         """The sentence naming the new province of each old one in `text` ("" if none)."""
-        return province_note(self.places, self.ui, text) if self.places is not None else ""
+        return province_note(self.places, self.ui, text)
 
     def prepare_answering(
         self,
@@ -82,8 +82,6 @@ class KnowledgeBase:
         """Load (or build once, then save) the answer models for this version of the files
         under `root` into `directory`, and answer by the voters' agreement from now on.
         `background`: a missing dense part is built in a thread and joins when ready."""
-        if self.qa is None:
-            raise RuntimeError("knowledge base loaded without topics")
         qa = self.qa
         models = load_or_build(
             directory,
@@ -174,7 +172,7 @@ def load_knowledge(root: Path | None = None, province: str | None = None) -> Kno
         )
     _check_lengths(topics, ui, provinces)
     qa = QuestionAnswerer(topics, lexicon, ui, provinces.get(province) if province else None)
-    intake_form = load_form(root / "forms" / "intake.yaml")
+    intake_form = load_form(root / "forms" / "intake.yaml", INTAKE_ROLES)
     return KnowledgeBase(
         ui=ui,
         province=province,
@@ -185,6 +183,7 @@ def load_knowledge(root: Path | None = None, province: str | None = None) -> Kno
         eligibility=load_rules(root / "rules" / "eligibility.yaml"),
         intake_form=intake_form,
         de_an=load_template(root / "templates" / "de_an.yaml", set(intake_form.ids())),
+        reminders=load_policy(root / "reminders" / "policy.yaml"),
         places=ProvinceNames(provinces),
         followup=load_followup(root / "followup", intake_form),
         root=root,

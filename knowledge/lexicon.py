@@ -64,10 +64,10 @@ def _abbreviations(path: Path, data: LineDict) -> dict[str, tuple[str, ...]]:
     for key, value in table.items():
         line = table.line_of(key)
         readings = value if isinstance(value, list) else [value]
-        words: list[str] = []
+        folded: list[str] = []
         for reading in readings:
-            words.extend(_folded_words(path, line, reading))
-        out[unify_spelling(fold(str(key)))] = tuple(dict.fromkeys(words))
+            folded.extend(_folded_words(path, line, reading))
+        out[unify_spelling(fold(str(key)))] = tuple(dict.fromkeys(folded))
     for key, words in out.items():
         # Expansions must not be abbreviations again, or normalising would not be idempotent.
         clash = [w for w in words if w in out]

@@ -9,17 +9,8 @@ from pathlib import Path
 
 from knowledge.yamlfile import KnowledgeError, LineDict, load_yaml
 
-# SPEC §3: every answerable question maps to exactly one of these ids.
-SPEC_TOPIC_IDS = (
-    "khuyen_cong_la_gi",
-    "van_ban_phap_ly",
-    "doi_tuong",
-    "dia_ban",
-    "dnnvv",
-    "nganh_nghe",
-    "khong_ho_tro",
-    "uu_tien",
-    "noi_dung_ho_tro",
+# SPEC §3: the support contents an establishment can be offered (eligibility answers name them).
+SUPPORT_TOPIC_IDS = (
     "dao_tao_nghe",
     "nang_luc_quan_ly",
     "mo_hinh_trinh_dien",
@@ -31,6 +22,19 @@ SPEC_TOPIC_IDS = (
     "xu_ly_o_nhiem",
     "san_xuat_sach_hon",
     "cum_cong_nghiep",
+)
+# SPEC §3: every answerable question maps to exactly one of these ids.
+SPEC_TOPIC_IDS = (
+    "khuyen_cong_la_gi",
+    "van_ban_phap_ly",
+    "doi_tuong",
+    "dia_ban",
+    "dnnvv",
+    "nganh_nghe",
+    "khong_ho_tro",
+    "uu_tien",
+    "noi_dung_ho_tro",
+    *SUPPORT_TOPIC_IDS,
     "muc_ho_tro",
     "doi_ung",
     "quoc_gia_dia_phuong",
@@ -65,7 +69,8 @@ MAX_TITLE = 40
 #   guide     not a legal fact (how to use the bot).
 STATUS_KEYS = ("in_force", "nd235", "tt64", "tt139", "tt66", "district", "local", "guide")
 ALONE_STATUSES = frozenset({"in_force", "guide"})
-NEXT_STEPS = {"elig": "menu:elig", "intake": "menu:intake"}
+# What a topic's `next:` may offer after its answer (handlers/menu.py turns each into a button).
+NEXT_STEPS = frozenset({"elig", "intake"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ class KnowledgeError(Exception):
         super().__init__(f"{where}: {message}")
 
 
-class LineDict(dict):
+class LineDict(dict[Any, Any]):
     """A mapping from YAML that knows the line of itself and of each key (1-based)."""
 
     line: int = 0
@@ -53,6 +53,14 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_mapping(path: Path, expected: str) -> LineDict:
+    """A YAML file that must hold a mapping; `expected` says what it should contain."""
+    data = load_yaml(path)
+    if not isinstance(data, LineDict):
+        raise KnowledgeError(path, 1, f"expected a mapping {expected}".rstrip())
+    return data
 
 
 def load_yaml(path: Path) -> Any:

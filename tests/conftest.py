@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+import bot.channels.registry  # noqa: F401 - every channel's tables on Base.metadata
 from bot.app import App, build_app
 from bot.clock import FrozenClock
 from bot.config import Settings

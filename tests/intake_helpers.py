@@ -9,7 +9,7 @@ import docx
 from sqlalchemy import select
 
 from bot.db.models import OutboxMessage
-from bot.outbox import OutboxDispatcher
+from bot.outbox import OutboxDelivery
 from tests.fakes import RecordingSender
 from tests.transcript import Chat
 
@@ -110,7 +110,7 @@ async def outbox_rows(app) -> list[OutboxMessage]:
 
 async def deliver(app) -> dict[str, RecordingSender]:
     senders = {"telegram": RecordingSender("telegram"), "console": RecordingSender("console")}
-    await OutboxDispatcher(app.db, senders, app.clock).dispatch_once()
+    await OutboxDelivery(app.db, senders, app.clock).dispatch_once()
     return senders
 
 

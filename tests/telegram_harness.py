@@ -9,7 +9,9 @@ import pytest
 from pydantic import SecretStr
 
 from bot.app import build_app
-from bot.channels.telegram_limits import Limits
+from bot.channels import telegram
+from bot.channels.registry import with_channels
+from bot.channels.telegram.limits import Limits
 from bot.service import Service, build_service
 from tests.fake_telegram import FakeTelegram
 
@@ -37,7 +39,7 @@ async def start_service(settings: Any, clock: Any, fake: FakeTelegram, **extra: 
         }
     )
     app = await build_app(settings, clock=clock, migrate=False)
-    service = build_service(settings, app, limits=FAST)
+    service = build_service(settings, app, channels=with_channels(telegram.spec(FAST)))
     service.outbox_seconds = 0.2
     await service.start("127.0.0.1", 0)
     return service

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.app import build_app
-from bot.channels.console import run_console
+from bot.channels.console.io import run_console
 from bot.db.models_intake import IntakeConsent, Submission, SubmissionDraft
 from tests.intake_helpers import (
     ANSWERS,

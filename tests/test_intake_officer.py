@@ -6,7 +6,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.db.models_intake import Submission, SubmissionDraft, SubmissionEvent
-from handlers.messages import IncomingMessage
+from handlers.messages import Attachment, IncomingMessage
 from tests.intake_helpers import deliver, docx_sections, exists, full_intake, outbox_rows, read_csv
 from tests.transcript import Chat
 
@@ -181,7 +181,7 @@ async def test_attachment_during_intake_is_forwarded(app, chat):
             "owner-1",
             "owner-1",
             kind="photo",
-            attachment_ref="file-abc",
+            attachment=Attachment("console", "photo", "file-abc"),
             message_id="p1",
         )
     )
@@ -189,7 +189,7 @@ async def test_attachment_during_intake_is_forwarded(app, chat):
     assert "điện thoại" in chat.text
     [(_, notice)] = (await deliver(app))["telegram"].sent
     assert "hồ sơ đang soạn" in notice.text
-    assert notice.documents[0].path == "file-abc"
+    assert notice.documents[0].attachment == Attachment("console", "photo", "file-abc")
 
 
 async def test_phone_numbers_are_masked_in_logs(app, chat, caplog):

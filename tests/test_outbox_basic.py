@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from bot.channels.base import SendError, Unreachable
 from bot.db.repositories import SqlStore
-from bot.outbox import OutboxDispatcher
+from bot.outbox import OutboxDelivery
 from handlers.messages import Reply, Target
 from tests.fakes import RecordingSender
 
@@ -20,7 +20,7 @@ async def test_due_rows_are_sent_once(app, clock):
     assert not await _enqueue(app, "a", clock.now()), "same key twice is queued once"
     await _enqueue(app, "later", clock.now() + timedelta(hours=1))
     sender = RecordingSender()
-    dispatcher = OutboxDispatcher(app.db, {"console": sender}, clock)
+    dispatcher = OutboxDelivery(app.db, {"console": sender}, clock)
     first = await dispatcher.dispatch_once()
     second = await dispatcher.dispatch_once()
     assert len(first.sent) == 1
@@ -32,7 +32,7 @@ async def test_failures_retry_then_unreachable(app, clock):
     await _enqueue(app, "x", clock.now())
     sender = RecordingSender()
     sender.fail_with = [SendError("boom"), Unreachable("blocked")]
-    dispatcher = OutboxDispatcher(app.db, {"console": sender}, clock)
+    dispatcher = OutboxDelivery(app.db, {"console": sender}, clock)
     assert len((await dispatcher.dispatch_once()).retried) == 1
     assert (await dispatcher.dispatch_once()).sent == [], "backoff: not due yet"
     clock.advance(timedelta(minutes=5))

@@ -154,6 +154,7 @@ def test_submission_milestones_follow_tt36(app):
         "HS-7",
         start=date(2027, 3, 10),
         end=date(2027, 8, 20),
+        policy=app.kb.reminders,
         acceptance=date(2027, 9, 1),
     )
     days = [(d.title, d.due_on) for d in drafts]
@@ -167,13 +168,19 @@ def test_submission_milestones_follow_tt36(app):
     assert days[-1][1] == date(2028, 1, 22)
     assert {d.audience.value for d in drafts} == {"HS-7"}
     with pytest.raises(ValueError, match="end before"):
-        submission_milestones(app.kb.ui, "x", start=date(2027, 3, 10), end=date(2027, 1, 1))
+        submission_milestones(
+            app.kb.ui,
+            "x",
+            start=date(2027, 3, 10),
+            end=date(2027, 1, 1),
+            policy=app.kb.reminders,
+        )
 
 
 async def test_submission_holder_gets_milestone_reminders(app, chat, clock):
     await chat.say("xin chào")
     drafts = submission_milestones(
-        app.kb.ui, "HS-9", start=date(2026, 12, 1), end=date(2027, 2, 28)
+        app.kb.ui, "HS-9", start=date(2026, 12, 1), end=date(2027, 2, 28), policy=app.kb.reminders
     )
     async with app.db.transaction() as session:
         store = SqlStore(session, clock.now()).reminders

@@ -9,7 +9,7 @@ from bot.channels.base import OutsideWindow, RateLimited, SendError, Unreachable
 from bot.db.engine import Database
 from bot.db.models import OutboxMessage, User
 from bot.db.repositories import SqlStore
-from bot.outbox import OutboxDispatcher
+from bot.outbox import OutboxDelivery
 from handlers.messages import Reply, Target
 from tests.fakes import RecordingSender
 from tests.remkit import outbox_rows
@@ -31,7 +31,7 @@ async def test_send_errors_back_off_then_give_up(app, clock):
     await _enqueue(app, "x", clock.now())
     sender = RecordingSender()
     sender.fail_with = [SendError("timeout")] * 5
-    dispatcher = OutboxDispatcher(app.db, {"console": sender}, clock)
+    dispatcher = OutboxDelivery(app.db, {"console": sender}, clock)
     waits = []
     for _ in range(4):
         assert len((await dispatcher.dispatch_once()).retried) == 1
@@ -53,7 +53,7 @@ async def test_rate_limited_honours_retry_after_for_the_whole_channel(app, clock
         await _enqueue(app, key, clock.now(), chat=key)
     sender = RecordingSender()
     sender.fail_with = [RateLimited(30)]
-    dispatcher = OutboxDispatcher(app.db, {"console": sender}, clock, concurrency=1)
+    dispatcher = OutboxDelivery(app.db, {"console": sender}, clock, concurrency=1)
     report = await dispatcher.dispatch_once()
     assert len(report.rate_limited) == 3, "the channel pauses: nothing else is tried"
     assert sender.sent == []
@@ -73,7 +73,7 @@ async def test_unreachable_user_is_marked_and_later_rows_skipped(app, chat, cloc
     await _enqueue(app, "third", clock.now() + timedelta(days=3), chat="owner-1", user_id=user_id)
     sender = RecordingSender()
     sender.fail_with = [Unreachable("Forbidden: bot was blocked by the user")]
-    dispatcher = OutboxDispatcher(app.db, {"console": sender}, clock)
+    dispatcher = OutboxDelivery(app.db, {"console": sender}, clock)
     assert len((await dispatcher.dispatch_once()).unreachable) == 1
     async with app.db.transaction() as session:
         marked = await session.get(User, user_id)
@@ -95,7 +95,7 @@ async def test_outside_zalo_window_holds_without_marking_the_user(app, chat, clo
     await _enqueue(app, "z", clock.now(), chat="owner-1", user_id=user_id)
     sender = RecordingSender()
     sender.fail_with = [OutsideWindow("outside the 48-hour window")]
-    report = await OutboxDispatcher(app.db, {"console": sender}, clock).dispatch_once()
+    report = await OutboxDelivery(app.db, {"console": sender}, clock).dispatch_once()
     assert len(report.held) == 1
     async with app.db.transaction() as session:
         assert (await session.get(User, user_id)).unreachable_at is None
@@ -108,7 +108,7 @@ async def test_claims_of_a_dead_instance_are_taken_over_after_the_lease(app, clo
             update(OutboxMessage.__table__).values(status="sending", claimed_at=clock.now())
         )
     sender = RecordingSender()
-    dispatcher = OutboxDispatcher(
+    dispatcher = OutboxDelivery(
         app.db, {"console": sender}, clock, claim_timeout=timedelta(minutes=2)
     )
     clock.advance(timedelta(minutes=1))
@@ -137,7 +137,7 @@ async def test_two_dispatchers_on_one_database_send_everything_exactly_once(
     databases = [Database(settings.database_url) for _ in range(2)]
     try:
         dispatchers = [
-            OutboxDispatcher(db, {"console": sender}, clock, chunk=7, concurrency=4)
+            OutboxDelivery(db, {"console": sender}, clock, chunk=7, concurrency=4)
             for db in databases
         ]
         reports = await asyncio.gather(*(d.dispatch_once() for d in dispatchers))

@@ -7,6 +7,8 @@ from handlers.deadlines import plan_occurrences
 from tests.fakes import RecordingSender
 from tests.remkit import HCM, jobs_for, local, officer, outbox_rows
 
+AT_8 = time(8, 0)  # knowledge/reminders/policy.yaml remind_at
+
 
 async def test_offsets_are_14_7_3_1_and_the_day_at_8_local(app, chat, clock):
     await chat.press("rem:sub")
@@ -43,11 +45,15 @@ async def test_offsets_are_14_7_3_1_and_the_day_at_8_local(app, chat, clock):
 
 def test_quiet_hours_move_the_reminder_to_the_window_end():
     quiet = QuietHours(6, 9)
-    plan = plan_occurrences(date(2027, 3, 10), None, (1, 0), HCM, quiet)
+    plan = plan_occurrences(date(2027, 3, 10), None, (1, 0), HCM, quiet, remind_at=AT_8)
     assert [o.due_at for o in plan] == [local(2027, 3, 9, 9), local(2027, 3, 10, 9)]
-    early = plan_occurrences(date(2027, 3, 10), time(7, 0), (0,), HCM, QuietHours(21, 7))
+    early = plan_occurrences(
+        date(2027, 3, 10), time(7, 0), (0,), HCM, QuietHours(21, 7), remind_at=AT_8
+    )
     assert early == [], "a deadline at 07:00 is gone before the 08:00 reminder"
-    assert plan_occurrences(date(2027, 3, 10), None, (0,), HCM, QuietHours(21, 7))[0].due_at == (
+    assert plan_occurrences(
+        date(2027, 3, 10), None, (0,), HCM, QuietHours(21, 7), remind_at=AT_8
+    )[0].due_at == (
         local(2027, 3, 10)
     )
 

@@ -8,7 +8,7 @@ import time
 import pytest
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot.channels.telegram_limits import Limits, TelegramLimiter
+from bot.channels.telegram.limits import Limits, TelegramLimiter
 
 
 @pytest.fixture(autouse=True)

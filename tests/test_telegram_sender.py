@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from bot.channels.base import RateLimited, Unreachable
-from bot.channels.telegram_output import split_text
+from bot.channels.telegram.output import split_text
+from bot.channels.telegram.repository import TelegramRepository
 from bot.db.repositories import SqlStore
-from bot.db.telegram_repo import TelegramRepository
 from handlers.messages import Button, Document, Reply, Target
 
 CHAT = "4242"
@@ -30,9 +30,13 @@ def test_split_text_at_paragraphs_under_the_limit():
     assert all(len(c) <= 4096 and not c.startswith("\n") for c in split_text(lines))
 
 
+def _sender(service):
+    return service.channels["telegram"].sender
+
+
 async def test_long_reply_is_split_with_keyboard_on_last_part(service, fake):
     text = "\n\n".join("Dạ, " + "nội dung " * 150 for _ in range(6))
-    await service.telegram.sender.send(CHAT, Reply(text, (Button("Về menu chính", "menu:show"),)))
+    await _sender(service).send(CHAT, Reply(text, (Button("Về menu chính", "menu:show"),)))
     sent = fake.made("sendMessage", CHAT)
     assert len(sent) == 2
     assert all(len(c.params["text"]) <= 4096 for c in sent)
@@ -50,7 +54,7 @@ async def test_documents_sent_with_send_document(service, fake, tmp_path):
             Document("telegram-file:AgADBAAD", "ho_so.pdf"),
         ),
     )
-    await service.telegram.sender.send(CHAT, reply)
+    await _sender(service).send(CHAT, reply)
     uploaded, by_id = fake.made("sendDocument", CHAT)
     forwarded = Reply(
         "Dạ, ảnh và ghi âm hồ sơ:",
@@ -59,12 +63,12 @@ async def test_documents_sent_with_send_document(service, fake, tmp_path):
             Document("telegram-file:VOICE1", "ghi_am.ogg"),
         ),
     )
-    await service.telegram.sender.send("-100500", forwarded)
+    await _sender(service).send("-100500", forwarded)
     from_zalo = Reply(
         "Dạ, tệp từ Zalo:",
         documents=(Document("zalo-file:https://f.zalo.example/abc.pdf", "bao_gia.pdf"),),
     )
-    await service.telegram.sender.send("-100500", from_zalo)
+    await _sender(service).send("-100500", from_zalo)
     by_url = fake.made("sendDocument", "-100500")[0]
     assert by_url.params["document"] == "https://f.zalo.example/abc.pdf"
     assert fake.made("sendPhoto", "-100500")[0].params["photo"] == "PHOTO1"
@@ -79,17 +83,17 @@ async def test_documents_sent_with_send_document(service, fake, tmp_path):
 
 async def test_missing_document_gets_a_polite_note(service, fake, tmp_path):
     reply = Reply("Dạ, bản nháp:", documents=(Document(str(tmp_path / "gone.docx"), "x.docx"),))
-    await service.telegram.sender.send(CHAT, reply)
+    await _sender(service).send(CHAT, reply)
     texts = [c.params["text"] for c in fake.made("sendMessage", CHAT)]
     assert texts[-1].startswith("Dạ, em chưa gửi được tệp")
     assert fake.made("sendDocument") == []
 
 
 async def test_contact_request_keyboard_then_removed(service, fake):
-    await service.telegram.sender.send(
+    await _sender(service).send(
         CHAT, Reply("Dạ, số điện thoại của anh/chị?", request_contact=True)
     )
-    await service.telegram.sender.send(CHAT, Reply("Dạ, em đã ghi nhận."))
+    await _sender(service).send(CHAT, Reply("Dạ, em đã ghi nhận."))
     asked, noted = fake.made("sendMessage", CHAT)
     keyboard = asked.params["reply_markup"]["keyboard"]
     assert keyboard == [[{"text": "Gửi số điện thoại", "request_contact": True}]]
@@ -98,7 +102,7 @@ async def test_contact_request_keyboard_then_removed(service, fake):
 
 async def test_long_payload_is_mapped_under_64_bytes(service, fake):
     long_payload = "intake:choose:" + "lựa_chọn_rất_dài_" * 6
-    await service.telegram.sender.send(CHAT, Reply("Dạ, chọn:", (Button("A", long_payload),)))
+    await _sender(service).send(CHAT, Reply("Dạ, chọn:", (Button("A", long_payload),)))
     [(label, data)] = fake.made("sendMessage", CHAT)[0].buttons
     assert len(data.encode()) <= 64
     assert data != long_payload
@@ -109,7 +113,7 @@ async def test_long_payload_is_mapped_under_64_bytes(service, fake):
 
 
 async def test_sender_maps_errors(service, fake):
-    sender = service.telegram.sender
+    sender = _sender(service)
     fake.fail("sendMessage", chat_id=CHAT, code=403)
     with pytest.raises(Unreachable):
         await sender.send(CHAT, Reply("Dạ"))

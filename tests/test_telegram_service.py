@@ -10,7 +10,8 @@ import sys
 
 import aiohttp
 
-from bot.channels.telegram import TelegramChannel, TelegramConfig
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.settings import TelegramConfig
 from bot.db.engine import Database
 from bot.http_server import build_web_app
 from bot.metrics import Metrics

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.channels.base import OutsideWindow, SendError, Unreachable
-from bot.channels.zalo_held import enqueue_held_notice, held_recipients, officer_notice
-from bot.channels.zalo_sender import MAX_TEXT, split_text
+from bot.channels.zalo.held import enqueue_held_notice, held_recipients, officer_notice
+from bot.channels.zalo.sender import MAX_TEXT, split_text
 from bot.db.models import OutboxMessage
 from bot.db.repositories import CoreRepository, SqlStore
-from bot.outbox import OutboxDispatcher
+from bot.outbox import OutboxDelivery
 from handlers.messages import Document, Reply, Target
 
 
@@ -142,7 +142,7 @@ async def test_outbox_reminders_respect_the_window_and_officers_are_told(zalo):
     await _wrote(zalo, "outside", ago=timedelta(hours=60))
     await _enqueue_reminder(zalo, "inside")
     await _enqueue_reminder(zalo, "outside")
-    dispatcher = OutboxDispatcher(zalo.app.db, {"zalo": zalo.channel.sender}, zalo.clock)
+    dispatcher = OutboxDelivery(zalo.app.db, {"zalo": zalo.channel.sender}, zalo.clock)
     report = await dispatcher.dispatch_once()
     assert len(report.sent) == 1
     # "held" with the reminders branch's outbox, "unreachable" with the skeleton's.
@@ -185,7 +185,7 @@ async def test_held_pushes_are_due_again_when_the_user_writes(zalo):
         row = (await session.execute(select(OutboxMessage))).scalar_one()
     assert (row.status, row.due_at) == ("pending", zalo.clock.now())
     assert await held_recipients(zalo.app.db) == []
-    dispatcher = OutboxDispatcher(zalo.app.db, {"zalo": zalo.channel.sender}, zalo.clock)
+    dispatcher = OutboxDelivery(zalo.app.db, {"zalo": zalo.channel.sender}, zalo.clock)
     assert len((await dispatcher.dispatch_once()).sent) == 1
     assert zalo.fake.texts_to("away") == ["Dạ, còn 3 ngày là hết hạn nộp hồ sơ ạ."]
 

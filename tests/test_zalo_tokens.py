@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.base import SendError
-from bot.channels.zalo import ZaloChannel
-from bot.channels.zalo_tokens import ZaloTokens
-from bot.db.models_zalo import ZaloToken
+from bot.channels.zalo.channel import ZaloChannel
+from bot.channels.zalo.models import ZaloToken
+from bot.channels.zalo.tokens import ZaloTokens
 from handlers.messages import Reply
 from tests.zalo_fake import APP_ID
 
@@ -65,7 +65,7 @@ async def test_two_instances_refresh_once_through_the_database(zalo):
     await _open_windows(zalo, ["u1", "u2"])
     zalo.fake.expired.add("A0")
     zalo.fake.refresh_delay = 0.2
-    other = ZaloChannel(zalo.app)
+    other = ZaloChannel.from_deps(zalo.app.channel_deps())
     other.tokens.poll_seconds = 0.02
     try:
         await asyncio.gather(

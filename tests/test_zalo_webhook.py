@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.channels.base import Unreachable
-from bot.channels.zalo_webhook import Verdict, signature, verify
+from bot.channels.zalo.models import ZaloConversation
+from bot.channels.zalo.webhook import Verdict, signature, verify
 from bot.db.models import ProcessedMessage, User
-from bot.db.models_zalo import ZaloConversation
-from handlers.messages import Button, Reply
+from handlers.messages import Attachment, Button, Reply
 from tests.zalo_fake import APP_ID, OA_SECRET, millis, post_event, text_event
 
 MENU = ["Hỏi đáp khuyến công", "Kiểm tra điều kiện", "Soạn đề án", "Nhắc hạn", "Liên hệ cán bộ"]
@@ -283,31 +283,31 @@ async def test_a_redelivered_digit_does_not_use_up_the_next_list(zalo):
             "user_send_image",
             {"payload": {"url": "https://z/a.jpg"}},
             "photo",
-            "zalo-file:https://z/a.jpg",
+            "https://z/a.jpg",
         ),
         (
             "user_send_file",
             {"payload": {"url": "https://z/h.pdf"}},
             "document",
-            "zalo-file:https://z/h.pdf",
+            "https://z/h.pdf",
         ),
-        ("user_send_sticker", {"payload": {"id": "st-9"}}, "sticker", "zalo-file:st-9"),
+        ("user_send_sticker", {"payload": {"id": "st-9"}}, "sticker", "st-9"),
         (
             "user_send_audio",
             {"payload": {"url": "https://z/v.aac"}},
             "audio",
-            "zalo-file:https://z/v.aac",
+            "https://z/v.aac",
         ),
         (
             "user_send_location",
             {"payload": {"coordinates": {"latitude": "21.0", "longitude": "105.8"}}},
             "location",
-            "zalo-location:21.0,105.8",
+            "21.0,105.8",
         ),
     ],
 )
 def test_attachment_events_map_to_kinds(name, attachment, kind, ref):
-    from bot.channels.zalo_webhook import interpret
+    from bot.channels.zalo.webhook import interpret
 
     event = {
         "event_name": name,
@@ -317,5 +317,6 @@ def test_attachment_events_map_to_kinds(name, attachment, kind, ref):
     result = interpret(event)
     assert result.action == "message"
     message = result.message
-    assert (message.kind, message.attachment_ref, message.message_id) == (kind, ref, "m-1")
+    assert (message.kind, message.message_id) == (kind, "m-1")
+    assert message.attachment == Attachment("zalo", kind, ref)
     assert (message.channel, message.user_id) == ("zalo", "8123")

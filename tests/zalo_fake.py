@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.channels.zalo_webhook import signature
+from bot.channels.zalo.webhook import signature
 
 APP_ID = "4210987654321"
 OA_SECRET = "oa-secret-key-for-tests"

@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 
 from bot.app import App, build_app
-from bot.channels.zalo import ZaloChannel
+from bot.channels.zalo.channel import ZaloChannel
 from bot.clock import FrozenClock
 from bot.config import Settings
 from tests.zalo_fake import APP_ID, APP_SECRET, OA_SECRET, SEED_ACCESS, SEED_REFRESH, FakeZalo
@@ -60,7 +60,7 @@ async def zalo(
     zalo_settings: Settings, fake_zalo: FakeZalo, clock: FrozenClock
 ) -> AsyncIterator[ZaloHarness]:
     app = await build_app(zalo_settings, clock=clock, migrate=False)
-    channel = ZaloChannel(app)
+    channel = ZaloChannel.from_deps(app.channel_deps())
     web_app = web.Application()
     web_app.add_routes(channel.routes())
     runner = web.AppRunner(web_app)

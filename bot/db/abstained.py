@@ -8,10 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models_faq import AbstainedQuestionRow
+from bot.db.types import table_of
 from bot.db.upsert import insert_for
 from handlers.ports import AbstainedQuestion
 
-_table = AbstainedQuestionRow.__table__
+_table = table_of(AbstainedQuestionRow)
 _MAX = 300
 
 
@@ -42,4 +43,4 @@ class AbstainedQuestionRepository:
             .order_by(_table.c.count.desc(), _table.c.last_seen_at.desc())
             .limit(limit)
         )
-        return [AbstainedQuestion(r.text, r.count, r.last_seen_at) for r in rows]
+        return [AbstainedQuestion(r.text, r[1], r.last_seen_at) for r in rows]

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, and_, exists, literal, or_, select
 
 from bot.db.models import User
 from bot.db.models_reminders import DeadlineDone, SubmissionHolder, Subscription
+from bot.db.types import table_of
 from handlers.deadlines import Audience
 
-_users = User.__table__
-_subs = Subscription.__table__
-_holders = SubmissionHolder.__table__
-_done = DeadlineDone.__table__
+_users = table_of(User)
+_subs = table_of(Subscription)
+_holders = table_of(SubmissionHolder)
+_done = table_of(DeadlineDone)
 
 
-def recipients(audience: Audience, *, deadline_id: int | None = None) -> Select:
+def recipients(audience: Audience, *, deadline_id: int | None = None) -> Select[Any]:
     """Subscribers for everyone/sector audiences; for a submission or one user, anyone who has
     not switched reminders off (they asked for these reminders themselves)."""
     columns = (_users.c.id.label("user_id"), _users.c.channel, _users.c.external_id)
@@ -46,5 +49,5 @@ def recipients(audience: Audience, *, deadline_id: int | None = None) -> Select:
     return query.order_by(_users.c.id)
 
 
-def includes_user(audience: Audience, user_id: int, deadline_id: int | None = None) -> Select:
+def includes_user(audience: Audience, user_id: int, deadline_id: int | None = None) -> Select[Any]:
     return recipients(audience, deadline_id=deadline_id).where(_users.c.id == user_id)

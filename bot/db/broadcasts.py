@@ -8,17 +8,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import audience as audiences
-from bot.db.models import OutboxMessage
+from bot.db import outbox as outbox_rows
 from bot.db.models_reminders import Broadcast
-from bot.db.upsert import insert_for
+from bot.db.outbox import OutboxStatus
+from bot.db.types import table_of
 from handlers.deadline_store import BroadcastFigures
 from handlers.deadlines import Audience
-from handlers.messages import Reply
+from handlers.messages import Reply, Target
 
-_broadcasts = Broadcast.__table__
-_outbox = OutboxMessage.__table__
-# Still to be delivered: queued, being sent, muted by an unsubscribe, held by Zalo's window.
-_WAITING = ("pending", "sending", "muted", "held")
+_broadcasts = table_of(Broadcast)
 
 
 class BroadcastRepository:
@@ -50,23 +48,18 @@ class BroadcastRepository:
             )
         ).scalar_one()
         rows = [
-            {
-                "dedupe_key": f"bc:{broadcast_id}:{p.user_id}",
-                "kind": "broadcast",
-                "channel": p.channel,
-                "chat_id": p.external_id,
-                "user_id": p.user_id,
-                "payload": reply.to_dict(),
-                "due_at": now,
-                "status": "pending",
-                "attempts": 0,
-                "created_at": now,
-            }
+            outbox_rows.new_row(
+                key=f"bc:{broadcast_id}:{p.user_id}",
+                kind="broadcast",
+                target=Target(p.channel, p.external_id),
+                reply=reply,
+                due_at=now,
+                now=now,
+                user_id=p.user_id,
+            )
             for p in people
         ]
-        if rows:
-            stmt = insert_for(self.dialect, _outbox).on_conflict_do_nothing()
-            await self.session.execute(stmt, rows)
+        await outbox_rows.enqueue_many(self.session, rows)
         return broadcast_id, len(people)
 
     async def broadcast_figures(self, broadcast_id: int) -> BroadcastFigures | None:
@@ -75,32 +68,24 @@ class BroadcastRepository:
         ).first()
         if row is None:
             return None
-        counts = dict(
-            (
-                await self.session.execute(
-                    select(_outbox.c.status, func.count())
-                    .where(_outbox.c.dedupe_key.startswith(f"bc:{broadcast_id}:"))
-                    .group_by(_outbox.c.status)
-                )
-            ).all()
-        )
-        waiting = sum(counts.get(s, 0) for s in _WAITING)
+        counts = await outbox_rows.count_by_status(self.session, f"bc:{broadcast_id}:")
+        waiting = sum(counts.get(s, 0) for s in outbox_rows.WAITING)
         return BroadcastFigures(
             id=row.id,
             text=row.text,
             created_at=row.created_at,
             recipients=row.recipients,
-            sent=counts.get("sent", 0),
-            failed=counts.get("failed", 0),
-            unreachable=counts.get("unreachable", 0),
+            sent=counts.get(OutboxStatus.SENT, 0),
+            failed=counts.get(OutboxStatus.FAILED, 0),
+            unreachable=counts.get(OutboxStatus.UNREACHABLE, 0),
             waiting=waiting,
         )
 
     async def recent_broadcasts(self, limit: int = 5) -> list[BroadcastFigures]:
-        ids = (
-            await self.session.execute(
+        ids: list[int] = list(
+            (await self.session.execute(
                 select(_broadcasts.c.id).order_by(_broadcasts.c.id.desc()).limit(limit)
-            )
-        ).scalars()
-        figures = [await self.broadcast_figures(i) for i in list(ids)]
+            )).scalars()
+        )
+        figures = [await self.broadcast_figures(i) for i in ids]
         return [f for f in figures if f is not None]

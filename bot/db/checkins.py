@@ -6,20 +6,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import outbox as outbox_rows
 from bot.db.models import OutboxMessage
 from bot.db.models_followup import Checkin, SupportRecord
+from bot.db.types import table_of
 from handlers.checkin_store import CheckinRecord, NewSupport
 from handlers.checkin_store import SupportRecord as SupportView
 from knowledge.followup.effectiveness import CheckinRow, EstablishmentRow
 
-_supports = SupportRecord.__table__
-_checkins = Checkin.__table__
-_outbox = OutboxMessage.__table__
+_supports = table_of(SupportRecord)
+_checkins = table_of(Checkin)
+_outbox = table_of(OutboxMessage)
 # Rows the outbox has not delivered yet; a refusal or an erasure drops them.
-_UNSENT = ("pending", "held")
 ERASED_NAME = "(cơ sở đã xóa dữ liệu)"
 
 
@@ -189,12 +190,7 @@ class CheckinRepository:
         return [key for row in rows for key in row if key]
 
     async def _drop_unsent(self, keys: list[str]) -> int:
-        if not keys:
-            return 0
-        result = await self.session.execute(
-            delete(_outbox).where(_outbox.c.dedupe_key.in_(keys), _outbox.c.status.in_(_UNSENT))
-        )
-        return int(result.rowcount or 0)
+        return await outbox_rows.delete_unsent(self.session, keys)
 
     async def report_rows(self) -> list[EstablishmentRow]:
         return await load_report_rows(self.session)

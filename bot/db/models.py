@@ -80,13 +80,12 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-# Capability and channel tables register on Base.metadata by being imported (kept last: they
-# import Base).
+# Capability tables register on Base.metadata by being imported (kept last: they import Base).
+# Channel tables live in their channel's package; importing bot.channels.registry registers
+# them (the Alembic environment and the tests do).
 from bot.db import (  # noqa: E402, F401
     models_faq,
     models_followup,
     models_intake,
     models_reminders,
-    models_telegram,
-    models_zalo,
 )

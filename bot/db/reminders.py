@@ -7,28 +7,26 @@ from typing import Any
 
 from sqlalchemy import and_, exists, or_, select, update
 
+from bot.db import outbox as outbox_rows
 from bot.db.broadcasts import BroadcastRepository
-from bot.db.models import OutboxMessage, User
+from bot.db.models import User
 from bot.db.models_reminders import (
     Deadline,
     DeadlineDone,
     SubmissionHolder,
     Subscription,
 )
+from bot.db.types import table_of
 from bot.db.upsert import insert_for
 from handlers.deadline_store import SubscriptionView
 from handlers.deadlines import Audience, DeadlineDraft, DeadlineView
 from handlers.messages import Reply, Target
 
-_deadlines = Deadline.__table__
-_subs = Subscription.__table__
-_done = DeadlineDone.__table__
-_holders = SubmissionHolder.__table__
-_outbox = OutboxMessage.__table__
-_users = User.__table__
-
-# Outbox rows a user can no longer want; "muted" ones come back when they subscribe again.
-_LIVE = ("pending", "muted")
+_deadlines = table_of(Deadline)
+_subs = table_of(Subscription)
+_done = table_of(DeadlineDone)
+_holders = table_of(SubmissionHolder)
+_users = table_of(User)
 
 
 def reminder_key_prefix(deadline_id: int) -> str:
@@ -82,16 +80,7 @@ class RemindersRepository(BroadcastRepository):
         await self.session.execute(
             stmt.on_conflict_do_update(index_elements=[_subs.c.user_id], set_=values)
         )
-        old, new = ("muted", "pending") if subscribed else ("pending", "muted")
-        await self.session.execute(
-            update(_outbox)
-            .where(
-                _outbox.c.user_id == user_id,
-                _outbox.c.kind.in_(("reminder", "broadcast")),
-                _outbox.c.status == old,
-            )
-            .values(status=new)
-        )
+        await outbox_rows.set_muted(self.session, user_id, muted=not subscribed)
 
     async def upcoming_for_user(
         self, user_id: int, today: date, limit: int = 10
@@ -136,7 +125,8 @@ class RemindersRepository(BroadcastRepository):
             )
             .returning(_deadlines.c.id)
         )
-        return (await self.session.execute(stmt)).scalar_one()
+        deadline_id: int = (await self.session.execute(stmt)).scalar_one()
+        return deadline_id
 
     async def update_deadline(self, deadline_id: int, draft: DeadlineDraft, now: datetime) -> bool:
         result = await self.session.execute(
@@ -163,13 +153,8 @@ class RemindersRepository(BroadcastRepository):
         return True
 
     async def _cancel_rows(self, deadline_id: int, user_id: int | None = None) -> None:
-        stmt = update(_outbox).where(
-            _outbox.c.dedupe_key.startswith(reminder_key_prefix(deadline_id), autoescape=True),
-            _outbox.c.status.in_(_LIVE),
-        )
-        if user_id is not None:
-            stmt = stmt.where(_outbox.c.user_id == user_id)
-        await self.session.execute(stmt.values(status="cancelled"))
+        prefix = reminder_key_prefix(deadline_id)
+        await outbox_rows.cancel_by_key_prefix(self.session, prefix, user_id)
 
     async def get_deadline(self, deadline_id: int) -> DeadlineView | None:
         row = (
@@ -221,19 +206,17 @@ class RemindersRepository(BroadcastRepository):
         if view is None or due_at >= expires_at:
             return False
         key = f"rem:{deadline_id}:{view.revision}:{user_id}:z{due_at:%Y%m%d%H%M}"
-        stmt = insert_for(self.dialect, _outbox).values(
-            dedupe_key=key,
+        row = outbox_rows.new_row(
+            key=key,
             kind="reminder",
-            channel=target.channel,
-            chat_id=target.chat_id,
-            user_id=user_id,
-            payload=reply.to_dict() | {"expires_at": expires_at.isoformat()},
+            target=target,
+            reply=reply,
             due_at=due_at,
-            status="pending",
-            attempts=0,
-            created_at=now,
+            now=now,
+            user_id=user_id,
+            expires_at=expires_at,
         )
-        await self.session.execute(stmt.on_conflict_do_nothing())
+        await outbox_rows.enqueue(self.session, row)
         return True
 
     async def add_submission_milestones(

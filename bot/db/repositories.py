@@ -5,30 +5,32 @@ from __future__ import annotations
 import functools
 from datetime import datetime, timedelta
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BindParameter, bindparam, delete, exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import outbox as outbox_rows
 from bot.db.abstained import AbstainedQuestionRepository
 from bot.db.checkins import CheckinRepository
 from bot.db.models import ConversationStateRow, OutboxMessage, ProcessedMessage, User
 from bot.db.reminders import RemindersRepository
 from bot.db.submissions import SubmissionRepository
-from bot.db.types import JsonType, UtcDateTime
+from bot.db.types import JsonType, UtcDateTime, table_of
 from bot.db.upsert import insert_for
 from handlers.messages import ConversationState, Reply, Target
 
-_users = User.__table__
-_states = ConversationStateRow.__table__
-_processed = ProcessedMessage.__table__
-_outbox = OutboxMessage.__table__
+_users = table_of(User)
+_states = table_of(ConversationStateRow)
+_processed = table_of(ProcessedMessage)
+_outbox = table_of(OutboxMessage)
 
 
 class StaleStateError(Exception):
     """Another instance saved this user's state first; the message must be handled again."""
 
 
-def _p(name: str, type_: object = None) -> BindParameter[object]:
+def _p(name: str, type_: Any = None) -> BindParameter[Any]:
     # Column names are reserved for insert/update parameters, hence the prefix.
     return bindparam(f"b_{name}", type_=type_)
 
@@ -200,28 +202,17 @@ class OutboxRepository:
         user_id: int | None = None,
         expires_at: datetime | None = None,
     ) -> bool:
-        payload = reply.to_dict()
-        if expires_at is not None:
-            # The dispatcher marks a row past this instant "expired" instead of sending it.
-            payload["expires_at"] = expires_at.isoformat()
-        stmt = (
-            insert_for(self.dialect, _outbox)
-            .values(
-                dedupe_key=key,
-                kind=kind,
-                channel=target.channel,
-                chat_id=target.chat_id,
-                user_id=user_id,
-                payload=payload,
-                due_at=due_at,
-                status="pending",
-                attempts=0,
-                created_at=self._now,
-            )
-            .on_conflict_do_nothing()
-            .returning(_outbox.c.id)
+        row = outbox_rows.new_row(
+            key=key,
+            kind=kind,
+            target=target,
+            reply=reply,
+            due_at=due_at,
+            now=self._now,
+            user_id=user_id,
+            expires_at=expires_at,
         )
-        return (await self.session.execute(stmt)).first() is not None
+        return await outbox_rows.enqueue(self.session, row)
 
 
 class SqlStore:
@@ -243,6 +234,24 @@ PROCESSED_RETENTION = timedelta(days=7)
 async def prune_processed(session: AsyncSession, now: datetime) -> int:
     """Forget inbound ids older than the retention, so the dedup table stays small."""
     result = await session.execute(
-        delete(_processed).where(_processed.c.processed_at < now - PROCESSED_RETENTION)
+        delete(_processed)
+        .where(_processed.c.processed_at < now - PROCESSED_RETENTION)
+        .returning(_processed.c.message_id)
     )
-    return result.rowcount or 0
+    return len(result.all())
+
+
+if TYPE_CHECKING:
+    # The storage implementations, checked by mypy against the Protocols handlers use.
+    from bot.config import QuietHours
+    from handlers.deadline_store import RemindersPort
+    from handlers.deadlines import QuietWindow
+    from handlers.ports import AbstainedQuestionsPort, OutboxPort, Store, SubmissionStore
+
+    def _conforms(session: AsyncSession, now: datetime, quiet: QuietHours) -> None:
+        _store: Store = SqlStore(session, now)
+        _outbox: OutboxPort = OutboxRepository(session, now)
+        _submissions: SubmissionStore = SubmissionRepository(session, now)
+        _faq: AbstainedQuestionsPort = AbstainedQuestionRepository(session)
+        _reminders: RemindersPort = RemindersRepository(session)
+        _window: QuietWindow = quiet

@@ -8,16 +8,18 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import outbox as outbox_rows
 from bot.db.models import OutboxMessage, User
 from bot.db.models_intake import IntakeConsent, Submission, SubmissionDraft, SubmissionEvent
+from bot.db.types import table_of
 from handlers.ports import SubmissionRecord
 
-_consents = IntakeConsent.__table__
-_subs = Submission.__table__
-_drafts = SubmissionDraft.__table__
-_events = SubmissionEvent.__table__
-_outbox = OutboxMessage.__table__
-_users = User.__table__
+_consents = table_of(IntakeConsent)
+_subs = table_of(Submission)
+_drafts = table_of(SubmissionDraft)
+_events = table_of(SubmissionEvent)
+_outbox = table_of(OutboxMessage)
+_users = table_of(User)
 
 
 class SubmissionRepository:
@@ -56,7 +58,7 @@ class SubmissionRepository:
             )
             .returning(_subs.c.id)
         )
-        submission_id = result.scalar_one()
+        submission_id: int = result.scalar_one()
         await self._event(submission_id, "submitted", "owner", None)
         return submission_id
 
@@ -180,11 +182,8 @@ class SubmissionRepository:
             ]
             # Officer notices not yet delivered carry the owner's data: they go too.
             for submission_id in ids:
-                await self.session.execute(
-                    delete(_outbox).where(
-                        _outbox.c.dedupe_key.like(f"sub:{submission_id}:%"),
-                        _outbox.c.status == "pending",
-                    )
+                await outbox_rows.delete_pending_by_key_prefix(
+                    self.session, f"sub:{submission_id}:"
                 )
             await self.session.execute(delete(_drafts).where(_drafts.c.submission_id.in_(ids)))
             await self.session.execute(delete(_events).where(_events.c.submission_id.in_(ids)))

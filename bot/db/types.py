@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON, DateTime, Table
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def table_of(model: Any) -> Table:
+    """A declarative model's Table (typed as such; `__table__` is typed as a FromClause)."""
+    return cast(Table, model.__table__)
 
 
 class UtcDateTime(TypeDecorator[datetime]):

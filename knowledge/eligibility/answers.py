@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from knowledge.topics import SUPPORT_TOPIC_IDS
 
 # The contract of SPEC §4: these names are used by evaluation sets and the intake prefill.
 CHOICE_VALUES: dict[str, tuple[str, ...]] = {
@@ -33,52 +42,32 @@ BOOLEAN_KEYS = ("cleaner_production", "difficult_area", "other_state_funding_sam
 NUMBER_KEYS = ("employees", "revenue_billion", "capital_billion")
 ANSWER_KEYS = (*CHOICE_VALUES, *BOOLEAN_KEYS, *NUMBER_KEYS)
 
-# Support topic ids of SPEC §3 that an establishment can be offered.
-SUPPORT_TOPICS = (
-    "dao_tao_nghe",
-    "nang_luc_quan_ly",
-    "mo_hinh_trinh_dien",
-    "may_moc_thiet_bi",
-    "san_pham_tieu_bieu",
-    "hoi_cho_trien_lam",
-    "thuong_hieu",
-    "tu_van",
-    "xu_ly_o_nhiem",
-    "san_xuat_sach_hon",
-    "cum_cong_nghiep",
-)
-
-EntityType = Literal[
-    "dnnvv", "doanh_nghiep_lon", "htx", "to_hop_tac", "ho_kinh_doanh", "chua_dang_ky"
-]
-SiteArea = Literal["xa", "phuong_tu_xa_duoi_5_nam", "phuong_do_thi_loai_2_3", "phuong_noi_thanh"]
-Sector = Literal[
-    "che_bien_nong_lam_thuy_san",
-    "hang_tieu_dung_xuat_khau",
-    "hoa_chat_vat_lieu_xay_dung",
-    "co_khi_dien_tu_cnht",
-    "tieu_thu_cong_nghiep",
-    "khai_khoang_vung_kho_khan",
-    "san_xuat_sach_hon_xu_ly_o_nhiem",
-    "thuong_mai_dich_vu",
-    "gach_nung_thu_cong",
-]
-
+# Support topic ids of SPEC §3 that an establishment can be offered (written once, there).
+SUPPORT_TOPICS = SUPPORT_TOPIC_IDS
 
 class Answers(BaseModel):
     """Validated answers; absent or null keys are None. Unknown keys are ignored."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    entity_type: EntityType | None = None
-    site_area: SiteArea | None = None
-    sector: Sector | None = None
+    # One of CHOICE_VALUES[key] (checked below; the values are written once, above).
+    entity_type: str | None = None
+    site_area: str | None = None
+    sector: str | None = None
     cleaner_production: bool | None = None
     employees: float | None = Field(default=None, ge=0)
     revenue_billion: float | None = Field(default=None, ge=0)
     capital_billion: float | None = Field(default=None, ge=0)
     difficult_area: bool | None = None
     other_state_funding_same_content: bool | None = None
+
+    @field_validator("entity_type", "site_area", "sector")
+    @classmethod
+    def _one_of_spec_values(cls, value: str | None, info: ValidationInfo) -> str | None:
+        allowed = CHOICE_VALUES[str(info.field_name)]
+        if value is not None and value not in allowed:
+            raise ValueError(f"Input should be {', '.join(repr(v) for v in allowed)}")
+        return value
 
     def given(self) -> dict[str, Any]:
         return {k: v for k, v in self.model_dump().items() if v is not None}

@@ -90,6 +90,17 @@ def _cite(crit: Criterion, text: str | None = None, **values: object) -> Cited:
     return Cited((text or crit.text).format(**values), crit.source)
 
 
+def _judge_yes_no(part: _Part, rule: Criterion, answer: bool | None, key: str) -> None:
+    """A criterion met by a yes: passed, failed with what to change, or missing `key`."""
+    if answer is None:
+        part.missing.append(key)
+    elif answer:
+        part.passed.append(_cite(rule))
+    else:
+        part.failed.append(_cite(rule, rule.fail_text))
+        part.changes.append(_cite(rule, rule.change))
+
+
 def _billion(value: float) -> str:
     return format_money_short(round(value * 1_000_000_000))
 
@@ -125,20 +136,13 @@ class _Evaluation:
             if a.sector == c.mining_difficult_area.sector:
                 self._mining(part)
         if a.other_state_funding_same_content:
-            rule = c.other_state_funding
-            part.failed.append(_cite(rule, rule.fail_text))
-            part.changes.append(_cite(rule, rule.change))
+            funding = c.other_state_funding
+            part.failed.append(_cite(funding, funding.fail_text))
+            part.changes.append(_cite(funding, funding.change))
         return part
 
     def _mining(self, part: _Part) -> None:
-        rule = self.c.mining_difficult_area
-        if self.a.difficult_area is None:
-            part.missing.append("difficult_area")
-        elif self.a.difficult_area:
-            part.passed.append(_cite(rule))
-        else:
-            part.failed.append(_cite(rule, rule.fail_text))
-            part.changes.append(_cite(rule, rule.change))
+        _judge_yes_no(part, self.c.mining_difficult_area, self.a.difficult_area, "difficult_area")
 
     def cnnt(self) -> _Part:
         """Route a: a rural industrial establishment (entity type, SME test, production site)."""
@@ -206,7 +210,7 @@ class _Evaluation:
             part.passed.append(
                 _cite(c.cnnt_entity, entity=self.rules.label("entity_type", "dnnvv"))
             )
-            part.passed.append(_cite(sme, facts=facts, size=self._size_name(), **limits))
+            part.passed.append(_cite(sme, None, facts=facts, size=self._size_name(), **limits))
             return
         if staff is None:
             part.missing.append("employees")
@@ -239,14 +243,9 @@ class _Evaluation:
 
     def cleaner(self) -> _Part:
         """Route b: cleaner production, with no size or area limit (TT 46/2012 Đ3 k2)."""
-        rule, part = self.c.cleaner_production, _Part()
-        if self.a.cleaner_production is None:
-            part.missing.append("cleaner_production")
-        elif self.a.cleaner_production:
-            part.passed.append(_cite(rule))
-        else:
-            part.failed.append(_cite(rule, rule.fail_text))
-            part.changes.append(_cite(rule, rule.change))
+        part = _Part()
+        answer = self.a.cleaner_production
+        _judge_yes_no(part, self.c.cleaner_production, answer, "cleaner_production")
         return part
 
 

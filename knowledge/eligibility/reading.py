@@ -15,13 +15,12 @@ from rapidfuzz import fuzz
 
 from knowledge.eligibility.answers import BOOLEAN_KEYS
 from knowledge.eligibility.schema import EligibilityRules
+from knowledge.parsing.yes_no import read_yes_no
 from knowledge.search.normalise import fold as fold_letters
 
 # đ/Đ (and the look-alike Ð) have no decomposition, so NFD would leave them in place.
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _NEGATIONS = frozenset({"chua", "khong", "ko", "k", "kg", "chang"})
-_YES = frozenset({"co", "dung", "roi", "vang", "da", "ok", "yes", "u", "uh", "phai", "dong y"})
-_NO = frozenset({"khong", "ko", "k", "kg", "chua", "no", "sai", "khong phai", "chua dung"})
 # Not a SPEC §4 value: an enterprise whose size the dialogue still has to ask.
 ENTERPRISE = "doanh_nghiep"
 # Cap before matching: a question is never longer than this.
@@ -36,9 +35,13 @@ def fold(text: str) -> str:
 
 def yes_no(text: str) -> bool | None:
     folded = fold(text)
-    if folded in _NO or folded.split()[:1] in (["khong"], ["chua"], ["ko"]):
+    whole = read_yes_no(folded)
+    if whole is not None:
+        return whole
+    first = folded.split()[:1]
+    if first in (["khong"], ["chua"], ["ko"]):
         return False
-    if folded in _YES or folded.split()[:1] in (["co"], ["dung"], ["roi"]):
+    if first in (["co"], ["dung"], ["roi"]):
         return True
     return None
 

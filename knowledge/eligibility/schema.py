@@ -17,7 +17,7 @@ from knowledge.eligibility.answers import (
     SUPPORT_TOPICS,
 )
 from knowledge.topics import STATUS_KEYS
-from knowledge.yamlfile import KnowledgeError, LineDict, load_yaml
+from knowledge.yamlfile import KnowledgeError, LineDict, load_mapping
 
 
 class _Strict(BaseModel):
@@ -170,9 +170,7 @@ class EligibilityRules(_Strict):
 
 def load_rules(path: Path) -> EligibilityRules:
     """Parse and validate the rules; every error names the file and the line of the entry."""
-    data = load_yaml(path)
-    if not isinstance(data, LineDict):
-        raise KnowledgeError(path, 1, "expected a mapping with note, criteria, values, ranges")
+    data = load_mapping(path, "with note, criteria, values, ranges")
     try:
         rules = EligibilityRules.model_validate(data)
     except ValidationError as exc:
@@ -252,8 +250,8 @@ def _check_references(path: Path, data: LineDict, rules: EligibilityRules) -> No
         raise KnowledgeError(path, line, "site_area: every area must be allowed or excluded")
     if not set(c.cleaner_production.supports) <= set(c.supports.topics):
         line = _line_at(data, ("criteria", "cleaner_production", "supports"))
-        unknown = sorted(set(c.cleaner_production.supports) - set(c.supports.topics))
-        raise KnowledgeError(path, line, f"cleaner_production.supports: unknown topics {unknown}")
+        missing = sorted(set(c.cleaner_production.supports) - set(c.supports.topics))
+        raise KnowledgeError(path, line, f"cleaner_production.supports: unknown topics {missing}")
     topics = set(c.supports.topics)
     for order in c.supports.first_for_sector.values():
         topics |= set(order)

@@ -16,10 +16,9 @@ from knowledge.parsing import (
     parse_tax_code,
 )
 from knowledge.parsing.fold import fold
+from knowledge.parsing.yes_no import read_yes_no
 
 Answers = Mapping[str, Any]
-_YES = {"co", "dong y", "dung", "u", "vang", "yes", "ok", "roi", "da co", "co a", "cam ket"}
-_NO = {"khong", "ko", "k", "chua", "no", "sai", "khong a", "chua co"}
 TEXT_MAX = 1500
 # Typed to an optional question, these mean "I don't know": the step is skipped, never stored
 # as a value (a missing figure must not become a zero in the effectiveness report).
@@ -126,11 +125,9 @@ def _choice(question: Question, text: str) -> str:
 
 
 def _yes_no(question: Question, text: str) -> str:
-    folded = fold(text).rstrip(".!")
-    if folded in _YES:
-        return "yes"
-    if folded in _NO:
-        return "no"
+    answer = read_yes_no(fold(text).rstrip(".!"))
+    if answer is not None:
+        return "yes" if answer else "no"
     raise _reason(question, "Dạ, anh/chị trả lời giúp em “Có” hoặc “Không”.")
 
 

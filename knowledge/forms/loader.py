@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from knowledge.eligibility.answers import CHOICE_VALUES
+from knowledge.forms.roles import ROLE_KINDS, Role
 from knowledge.forms.schema import Form, Question
-from knowledge.yamlfile import KnowledgeError, LineDict, line_of, load_yaml
+from knowledge.yamlfile import KnowledgeError, LineDict, line_of, load_mapping
 
 
 def _first_error(exc: ValidationError) -> tuple[str | None, str]:
@@ -23,10 +26,12 @@ def _line(node: Any, key: str | None) -> int | None:
     return line_of(node, key) if isinstance(node, LineDict) else None
 
 
-def load_form(path: Path) -> Form:
-    data = load_yaml(path)
-    if not isinstance(data, LineDict):
-        raise KnowledgeError(path, 1, "expected a mapping with id, version, consent and steps")
+def load_form(path: Path, required_roles: Iterable[str] = ()) -> Form:
+    """Load and check a questionnaire; `required_roles` are roles code reads from this form.
+
+    Raises KnowledgeError (file:line) on the first problem.
+    """
+    data = load_mapping(path, "with id, version, consent and steps")
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise KnowledgeError(path, data.line_of("steps"), "'steps' must be a non-empty list")
@@ -43,7 +48,68 @@ def load_form(path: Path) -> Form:
         key, msg = _first_error(exc)
         raise KnowledgeError(path, data.line_of(key) if key else data.line, msg) from None
     _check_graph(path, form, raw_steps, data)
+    _check_roles(path, form, raw_steps, data, frozenset(required_roles))
     return form
+
+
+def _check_roles(
+    path: Path, form: Form, raw_steps: list[Any], data: LineDict, required: frozenset[str]
+) -> None:
+    declared: dict[str, str] = {}
+    for question, raw in zip(form.steps, raw_steps, strict=True):
+        if question.prefill_from is not None:
+            _check_prefill(path, question, _line(raw, "prefill_from"))
+        if question.role is None:
+            continue
+        line = _line(raw, "role")
+        if question.role not in ROLE_KINDS:
+            known = ", ".join(sorted(ROLE_KINDS))
+            raise KnowledgeError(path, line, f"unknown role {question.role!r} (known: {known})")
+        if question.role in declared:
+            raise KnowledgeError(
+                path,
+                line,
+                f"role {question.role!r} is declared twice "
+                f"(steps {declared[question.role]!r} and {question.id!r})",
+            )
+        kinds = ROLE_KINDS[Role(question.role)]
+        if question.kind not in kinds:
+            raise KnowledgeError(
+                path,
+                line,
+                f"role {question.role!r} needs a {' or '.join(sorted(kinds))} step, "
+                f"not {question.kind}",
+            )
+        declared[question.role] = question.id
+    missing = sorted(required - set(declared))
+    if missing:
+        raise KnowledgeError(
+            path,
+            data.line_of("steps"),
+            f"no step declares the role(s) {', '.join(missing)} that the code reads "
+            "(add 'role: …' to the step that asks it)",
+        )
+
+
+def _check_prefill(path: Path, question: Question, line: int | None) -> None:
+    """`prefill_from` names an eligibility answer (SPEC §4) whose values this choice offers."""
+    if question.prefill_from not in CHOICE_VALUES:
+        known = ", ".join(sorted(CHOICE_VALUES))
+        raise KnowledgeError(
+            path,
+            line,
+            f"prefill_from: {question.prefill_from!r} is not an eligibility choice ({known})",
+        )
+    if question.kind != "choice":
+        raise KnowledgeError(path, line, "prefill_from only applies to a choice step")
+    offered = set(question.values())
+    if not offered & set(CHOICE_VALUES[question.prefill_from]):
+        raise KnowledgeError(
+            path,
+            line,
+            f"prefill_from: no option of {question.id!r} is a value of "
+            f"{question.prefill_from!r}, so nothing could be filled in",
+        )
 
 
 def _check_graph(path: Path, form: Form, raw_steps: list[Any], data: LineDict) -> None:

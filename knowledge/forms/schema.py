@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -41,6 +41,8 @@ class Question(_Strict):
     at_most: str | None = None
     prefill_from: str | None = None
     refusal: str | None = None
+    # What code reads this step as (knowledge/forms/roles.py); checked by the loader.
+    role: str | None = None
 
     @model_validator(mode="after")
     def _kind_rules(self) -> Question:
@@ -112,3 +114,12 @@ class Form(_Strict):
 
     def ids(self) -> list[str]:
         return [q.id for q in self.steps]
+
+    def by_role(self, role: str) -> Question | None:
+        """The step declaring `role` (knowledge/forms/roles.py), or None."""
+        return next((q for q in self.steps if q.role == role), None)
+
+    def answer(self, answers: dict[str, Any], role: str) -> Any:
+        """The answer of the step declaring `role`; None when absent or no step declares it."""
+        question = self.by_role(role)
+        return None if question is None else answers.get(question.id)

@@ -36,7 +36,7 @@ class Bm25Index:
             for term, df in frequencies.items()
         }
         self.max_idf = math.log(1 + (self.size + 0.5) / 0.5) if self.size else 1.0
-        inverted: dict[str, tuple[array, array]] = {}
+        inverted: dict[str, tuple[array[int], array[float]]] = {}
         for index, doc in enumerate(documents):
             norm = K1 * (1 - B + B * len(doc) / (average or 1.0))
             for raw, tf in Counter(doc).items():

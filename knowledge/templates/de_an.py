@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from knowledge.topics import STATUS_KEYS
-from knowledge.yamlfile import KnowledgeError, LineDict, load_yaml
+from knowledge.yamlfile import KnowledgeError, LineDict, load_mapping
 
 # Values computed from the answers rather than typed by the owner.
 DERIVED = frozenset(
@@ -106,27 +106,10 @@ class Block:
 class DraftDocument:
     file_stem: str
     blocks: tuple[Block, ...]
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def plain_text(self) -> str:
-        """All text in reading order, for tests and the officer's CSV export."""
-        lines: list[str] = []
-        for block in self.blocks:
-            if block.kind == "table":
-                lines += [" | ".join(_join(c) for c in row) for row in block.rows]
-            else:
-                lines.append(_join(block.runs))
-        return "\n".join(lines)
-
-
-def _join(runs: tuple[Run, ...]) -> str:
-    return "".join(r.text for r in runs)
 
 
 def load_template(path: Path, known_fields: set[str]) -> DeAnTemplate:
-    data = load_yaml(path)
-    if not isinstance(data, LineDict):
-        raise KnowledgeError(path, 1, "expected a mapping (version, title, sections…)")
+    data = load_mapping(path, "(version, title, sections…)")
     try:
         template = DeAnTemplate.model_validate(data)
     except ValidationError as exc:

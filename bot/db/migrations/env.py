@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import bot.channels.registry  # noqa: F401 - registers the channel tables
 from bot.db.models import Base
 
 connection = context.config.attributes.get("connection")

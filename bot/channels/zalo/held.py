@@ -1,27 +1,23 @@
 """Pushes to Zalo users that the free-reply window held back, reported to the officers.
 
 A reminder to a Zalo user who has not written for 48 hours (or already had 8 replies) cannot
-be sent for free; the outbox keeps it ("held", or "unreachable" with the window as its reason,
-depending on the outbox version) and officers are told whom to contact directly.
+be sent for free; the outbox keeps it with status `held` (bot/db/outbox.py) and officers are
+told whom to contact directly.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-
-from bot.channels.zalo_client import OUTSIDE_WINDOW_REASON
+from bot.channels.zalo.settings import CHANNEL
+from bot.db import outbox as outbox_rows
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage, User
 from bot.db.repositories import OutboxRepository
 from handlers.messages import Reply, Target
 from knowledge.ui import UiTexts
-
-_outbox = OutboxMessage.__table__
-_users = User.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,30 +29,16 @@ class HeldRecipient:
 
 
 async def held_recipients(db: Database) -> list[HeldRecipient]:
-    by_window = _outbox.c.last_error.startswith(OUTSIDE_WINDOW_REASON)
-    held = (_outbox.c.status == "held") | ((_outbox.c.status == "unreachable") & by_window)
-    stmt = (
-        select(
-            _outbox.c.chat_id,
-            func.max(_users.c.display_name),
-            func.count(),
-            func.min(_outbox.c.due_at),
-        )
-        .select_from(_outbox.outerjoin(_users, _users.c.id == _outbox.c.user_id))
-        .where(_outbox.c.channel == "zalo", held)
-        .group_by(_outbox.c.chat_id)
-        .order_by(func.min(_outbox.c.due_at))
-    )
     async with db.transaction() as session:
-        rows = (await session.execute(stmt)).all()
-    return [HeldRecipient(chat_id, name, count, _aware(due)) for chat_id, name, count, due in rows]
+        rows = (await session.execute(outbox_rows.held_rows(CHANNEL))).all()
+    return [HeldRecipient(str(r[0]), r[1], int(r[2]), _aware(r[3])) for r in rows]
 
 
-def _aware(value: datetime) -> datetime:
+def _aware(value: Any) -> datetime:
     # func.min bypasses the column type on SQLite, which then hands back a naive UTC value.
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime)
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))
 
 
 def officer_notice(recipients: list[HeldRecipient], ui: UiTexts, tz: ZoneInfo) -> Reply | None:

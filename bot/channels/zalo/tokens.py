@@ -13,20 +13,22 @@ import asyncio
 import hashlib
 import logging
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import aiohttp
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from bot.channels.base import SendError
+from bot.channels.zalo.models import ZaloToken
+from bot.channels.zalo.settings import TokenConfig
 from bot.db.engine import Database
-from bot.db.models_zalo import ZaloToken
+from bot.db.types import table_of
 from bot.db.upsert import insert_for
 from handlers.ports import Clock
 
 log = logging.getLogger(__name__)
-_tokens = ZaloToken.__table__
+_tokens = table_of(ZaloToken)
 
 # Refresh this long before the stored expiry, so no send races the deadline.
 EARLY_REFRESH = timedelta(minutes=10)
@@ -34,15 +36,6 @@ EARLY_REFRESH = timedelta(minutes=10)
 LEASE = timedelta(seconds=60)
 _POLL_SECONDS = 0.2
 _REFRESH_TIMEOUT = aiohttp.ClientTimeout(total=20)
-
-
-@dataclass(frozen=True, slots=True)
-class TokenConfig:
-    app_id: str
-    app_secret: str
-    seed_access_token: str
-    seed_refresh_token: str
-    oauth_base: str
 
 
 class TokenRefreshError(SendError):
@@ -137,10 +130,13 @@ class ZaloTokens:
                 .values(app_id=self.config.app_id, **values)
                 .on_conflict_do_nothing()
             )
-            replaced = await session.execute(
-                update(_tokens)
-                .where(_tokens.c.app_id == self.config.app_id, _tokens.c.seed_digest != seed)
-                .values(**values)
+            replaced = cast(
+                CursorResult[Any],
+                await session.execute(
+                    update(_tokens)
+                    .where(_tokens.c.app_id == self.config.app_id, _tokens.c.seed_digest != seed)
+                    .values(**values)
+                ),
             )
         if replaced.rowcount:
             log.warning("zalo tokens re-seeded from a new BOT_ZALO_REFRESH_TOKEN")
@@ -172,17 +168,20 @@ class ZaloTokens:
             raise
         now = self.clock.now()
         async with self.db.transaction() as session:
-            stored = await session.execute(
-                update(_tokens)
-                .where(_tokens.c.app_id == self.config.app_id, _tokens.c.lease_owner == owner)
-                .values(
-                    access_token=access,
-                    refresh_token=new_refresh,
-                    expires_at=now + timedelta(seconds=expires_in),
-                    lease_owner=None,
-                    lease_until=None,
-                    updated_at=now,
-                )
+            stored = cast(
+                CursorResult[Any],
+                await session.execute(
+                    update(_tokens)
+                    .where(_tokens.c.app_id == self.config.app_id, _tokens.c.lease_owner == owner)
+                    .values(
+                        access_token=access,
+                        refresh_token=new_refresh,
+                        expires_at=now + timedelta(seconds=expires_in),
+                        lease_owner=None,
+                        lease_until=None,
+                        updated_at=now,
+                    )
+                ),
             )
         self._cached = (access, now + timedelta(seconds=expires_in))
         if not stored.rowcount:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from telegram import (
-    Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -25,19 +24,17 @@ from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
 from bot.channels.base import RateLimited, SendError, Unreachable
-from bot.channels.telegram_limits import Limits, TelegramLimiter, retry_seconds
-from bot.channels.telegram_updates import CHANNEL
-from bot.db.telegram_repo import TelegramRepository
+from bot.channels.telegram.limits import Limits, TelegramLimiter, retry_seconds
+from bot.channels.telegram.repository import TelegramRepository
+from bot.channels.telegram.updates import CHANNEL
+from bot.channels.text import split_text as split_pieces
 from bot.metrics import Metrics
-from handlers.messages import Button, Document, Reply
+from handlers.messages import Attachment, Button, Document, Reply
 from knowledge.ui import UiTexts
 
 log = logging.getLogger(__name__)
 
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4,096 characters
-FILE_PREFIX = "telegram-file:"
-# A file a Zalo user sent: Zalo gives a download URL, which Telegram can fetch itself.
-ZALO_FILE_PREFIX = "zalo-file:"
 # Short labels share a row (up to this many characters and buttons), long ones get their own.
 _ROW_CHARS = 24
 _ROW_BUTTONS = 3
@@ -47,22 +44,8 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Chunks under `limit`, cut at paragraph breaks, else line breaks, else spaces."""
-    chunks: list[str] = []
-    rest = text.strip()
-    while len(rest) > limit:
-        window = rest[: limit + 1]
-        for separator in ("\n\n", "\n", " "):
-            cut = window.rfind(separator)
-            if cut > limit // 4:
-                break
-        else:
-            cut = limit
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        chunks.append(rest)
-    return chunks
+    """Chunks under Telegram's limit, cut at paragraph breaks, else line breaks, else spaces."""
+    return split_pieces(text, limit, min_cut=limit // 4 + 1)
 
 
 def button_rows(buttons: Sequence[Button]) -> list[list[Button]]:
@@ -86,7 +69,7 @@ class TelegramOutput:
 
     def __init__(
         self,
-        bot: Bot,
+        bot: ExtBot[Any],
         repo: TelegramRepository,
         ui: UiTexts,
         metrics: Metrics,
@@ -154,29 +137,12 @@ class TelegramOutput:
         self, chat_id: str, document: Document, limits: dict[str, Any] | None = None
     ) -> None:
         await self.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
-        if document.path.startswith(FILE_PREFIX):
-            # A file a user sent us: Telegram wants a photo's or voice note's id back through
-            # the method of its own type, which the name's extension tells.
-            file_id = document.path.removeprefix(FILE_PREFIX)
-            suffix = Path(document.name).suffix.lower()
-            if suffix in _PHOTO_SUFFIXES:
-                await self.bot.send_photo(chat_id, file_id, rate_limit_args=limits)
-            elif suffix in _VOICE_SUFFIXES:
-                await self.bot.send_voice(chat_id, file_id, rate_limit_args=limits)
-            else:
-                await self.bot.send_document(chat_id, file_id, rate_limit_args=limits)
+        attachment = document.attachment
+        if attachment is not None:
+            await self._send_attachment(chat_id, document.name, attachment, limits)
             self.metrics.messages_out.labels(CHANNEL).inc()
             return
-        if document.path.startswith(ZALO_FILE_PREFIX):
-            ref = document.path.removeprefix(ZALO_FILE_PREFIX)
-            if ref.startswith(("https://", "http://")):
-                await self.bot.send_document(chat_id, ref, rate_limit_args=limits)
-            else:
-                await self.bot.send_message(
-                    chat_id, f"{document.name}: {ref}", rate_limit_args=limits
-                )
-            self.metrics.messages_out.labels(CHANNEL).inc()
-            return
+        assert isinstance(document.path, str)
         try:
             content = await asyncio.to_thread(Path(document.path).read_bytes)
         except OSError:
@@ -189,6 +155,27 @@ class TelegramOutput:
             chat_id, content, filename=document.name, rate_limit_args=limits
         )
         self.metrics.messages_out.labels(CHANNEL).inc()
+
+    async def _send_attachment(
+        self, chat_id: str, name: str, attachment: Attachment, limits: dict[str, Any] | None
+    ) -> None:
+        if attachment.channel == CHANNEL and attachment.kind != "location":
+            # A file a user sent us: Telegram wants a photo's or voice note's id back through
+            # the method of its own type, which the kind (or the name's extension) tells.
+            suffix = Path(name).suffix.lower()
+            file_id = attachment.ref
+            if attachment.kind == "photo" or suffix in _PHOTO_SUFFIXES:
+                await self.bot.send_photo(chat_id, file_id, rate_limit_args=limits)
+            elif attachment.kind == "voice" or suffix in _VOICE_SUFFIXES:
+                await self.bot.send_voice(chat_id, file_id, rate_limit_args=limits)
+            else:
+                await self.bot.send_document(chat_id, file_id, rate_limit_args=limits)
+        elif attachment.is_url:
+            # A file sent on another channel with a download URL: Telegram fetches it itself.
+            await self.bot.send_document(chat_id, attachment.ref, rate_limit_args=limits)
+        else:
+            text = f"{name}: {attachment.ref}"
+            await self.bot.send_message(chat_id, text, rate_limit_args=limits)
 
     def count_error(self, exc: TelegramError) -> None:
         if isinstance(exc, RetryAfter):

@@ -10,19 +10,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
+from aiohttp import web
 from telegram import BotCommand, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from bot.channels.telegram_limits import Limits, TelegramLimiter
-from bot.channels.telegram_output import TelegramOutput, TelegramSender
-from bot.channels.telegram_updates import CHANNEL, blocked_by, to_message
+from bot.channels.base import ChannelStartError, Pace
+from bot.channels.telegram.limits import Limits, TelegramLimiter
+from bot.channels.telegram.output import TelegramOutput, TelegramSender
+from bot.channels.telegram.repository import TelegramRepository
+from bot.channels.telegram.settings import PACE, TelegramConfig
+from bot.channels.telegram.updates import CHANNEL, blocked_by, to_message
 from bot.db.engine import Database
-from bot.db.telegram_repo import TelegramRepository
 from bot.keyed_queue import KeyedQueue
 from bot.metrics import Metrics
 from handlers.messages import IncomingMessage, Reply
@@ -31,6 +37,8 @@ from knowledge.ui import UiTexts
 
 log = logging.getLogger(__name__)
 
+WEBHOOK_PATH = "/webhooks/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 COMMANDS = ("start", "menu", "giup", "huy")
 # Messages handled at once across chats. A few times the database pool: more would only wait
@@ -41,21 +49,12 @@ CONCURRENT_MESSAGES = 64
 _TYPING_MAX_IN_FLIGHT = 16
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class TelegramConfig:
-    token: str
-    base_url: str = "https://api.telegram.org/bot"
-    officer_chat_id: str | None = None
-    webhook_url: str | None = None
-    webhook_secret: str | None = None
-    limits: Limits = dataclasses.field(default_factory=Limits)
-    # Show "typing…" when handling a message takes longer than this (drafts, documents).
-    typing_after: float = 1.0
-    poll_interval: float = 0.0
-    poll_timeout: int = 10
-
-
 class TelegramChannel:
+    """bot.channels.base.Channel for Telegram (polling, or webhook with a public URL)."""
+
+    name = CHANNEL
+    pace: Pace = PACE
+
     def __init__(
         self,
         config: TelegramConfig,
@@ -69,7 +68,9 @@ class TelegramChannel:
         self.config, self.handle, self.clock = config, handle, clock
         self.ui, self.metrics = ui, metrics
         self.repo = TelegramRepository(db)
-        self.limiter = TelegramLimiter(config.limits, on_retry_after=self._on_retry_after)
+        self.limiter = TelegramLimiter(
+            config.limits or Limits(), on_retry_after=self._on_retry_after
+        )
         builder = (
             ApplicationBuilder()
             .token(config.token)
@@ -94,14 +95,50 @@ class TelegramChannel:
     def webhook_mode(self) -> bool:
         return self.config.webhook_url is not None
 
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post(WEBHOOK_PATH, self._webhook)]
+
+    def health(self) -> dict[str, Any]:
+        return {CHANNEL: "webhook" if self.webhook_mode else "polling"}
+
+    async def housekeeping(self, now: datetime) -> None:
+        return None
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        """`POST /webhooks/telegram` (SPEC §1): 403 without the right secret token header."""
+        secret = self.config.webhook_secret
+        if not self.webhook_mode or secret is None:
+            raise web.HTTPNotFound(text="telegram webhook mode is off")
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            log.warning("telegram webhook call with a wrong secret token")
+            raise web.HTTPForbidden(text="forbidden")
+        try:
+            data = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise web.HTTPBadRequest(text="expected JSON") from None
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            raise web.HTTPBadRequest(text="expected a Telegram update")
+        await self.feed(data)
+        return web.json_response({"ok": True})
+
     async def start(self) -> None:
+        """Raises ChannelStartError when Telegram refuses the token or cannot be reached."""
+        try:
+            await self._start()
+        except TelegramError as exc:
+            raise ChannelStartError(
+                f"Lỗi kết nối Telegram (kiểm tra BOT_TELEGRAM_TOKEN): {exc}"
+            ) from exc
+
+    async def _start(self) -> None:
         app = self.application
         await app.initialize()
         await self._set_commands()
         if self.webhook_mode:
             await app.start()
             await app.bot.set_webhook(
-                self.config.webhook_url,  # type: ignore[arg-type]
+                self.config.webhook_url,
                 secret_token=self.config.webhook_secret,
                 allowed_updates=ALLOWED_UPDATES,
             )

@@ -2,35 +2,38 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import Chat, Message, Update
 from telegram.constants import ChatType
 
-from handlers.messages import IncomingMessage, MessageKind
+from handlers.messages import Attachment, IncomingMessage, MessageKind
 
 CHANNEL = "telegram"
 
 
-def file_ref(file_id: str) -> str:
-    return f"telegram-file:{file_id}"
+def _file(kind: MessageKind, file_id: str) -> tuple[MessageKind, Attachment]:
+    return kind, Attachment(CHANNEL, kind, file_id)
 
 
-def _attachment(message: Message) -> tuple[MessageKind, str | None]:
+def _attachment(message: Message) -> tuple[MessageKind, Attachment | None]:
     """The kind of a non-text message and a reference to its file (or place)."""
     if message.photo:
-        return "photo", file_ref(message.photo[-1].file_id)  # the largest size comes last
+        return _file("photo", message.photo[-1].file_id)  # the largest size comes last
     if message.sticker:
-        return "sticker", file_ref(message.sticker.file_id)
+        return _file("sticker", message.sticker.file_id)
     if message.voice:
-        return "voice", file_ref(message.voice.file_id)
+        return _file("voice", message.voice.file_id)
     if message.audio:
-        return "audio", file_ref(message.audio.file_id)
+        return _file("audio", message.audio.file_id)
     if message.video or message.video_note or message.animation:
         media = message.video or message.video_note or message.animation
-        return "video", file_ref(media.file_id)  # type: ignore[union-attr]
+        return _file("video", media.file_id)  # type: ignore[union-attr]
     if message.document:
-        return "document", file_ref(message.document.file_id)
+        return _file("document", message.document.file_id)
     if message.location:
-        return "location", f"geo:{message.location.latitude},{message.location.longitude}"
+        place = f"{message.location.latitude},{message.location.longitude}"
+        return "location", Attachment(CHANNEL, "location", place)
     return "other", None
 
 
@@ -73,23 +76,23 @@ def to_message(update: Update, officer_chat_id: str | None) -> IncomingMessage |
         return None
     if not _allowed_chat(message.chat, officer_chat_id):
         return None
-    common = {
-        "channel": CHANNEL,
-        "user_id": str(message.from_user.id),
-        "chat_id": str(message.chat.id),
-        "message_id": update_id,
-        "display_name": message.from_user.full_name,
-    }
+    common = IncomingMessage(
+        CHANNEL,
+        str(message.from_user.id),
+        str(message.chat.id),
+        message_id=update_id,
+        display_name=message.from_user.full_name,
+    )
     if edited is not None:
-        return IncomingMessage(**common, text=edited.text or edited.caption, kind="edited")
+        return replace(common, text=edited.text or edited.caption, kind="edited")
     if message.text is not None:
-        return IncomingMessage(**common, text=message.text)
+        return replace(common, text=message.text)
     if message.contact is not None:
-        return IncomingMessage(
-            **common, kind="contact", contact_phone=message.contact.phone_number
+        return replace(
+            common, kind="contact", contact_phone=message.contact.phone_number
         )
     kind, ref = _attachment(message)
-    return IncomingMessage(**common, text=message.caption, kind=kind, attachment_ref=ref)
+    return replace(common, text=message.caption, kind=kind, attachment=ref)
 
 
 def blocked_by(update: Update) -> str | None:

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.channels.base import OutsideWindow, SendError, Unreachable
-from bot.channels.zalo_client import OUTSIDE_WINDOW_REASON, ZaloApi
-from bot.db.zalo_repository import SendPermit, ZaloConversations
-from handlers.messages import Button, Document, Reply
+from bot.channels.text import split_text as split_pieces
+from bot.channels.zalo.client import OUTSIDE_WINDOW_REASON, ZaloApi
+from bot.channels.zalo.repository import SendPermit, ZaloConversations
+from handlers.messages import Attachment, Button, Document, Reply
 from handlers.ports import Clock
 from knowledge.ui import UiTexts
 
@@ -31,24 +32,9 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Pieces of at most `limit` characters, cut at a paragraph, line or word where possible."""
-    pieces: list[str] = []
-    rest = text.strip()
-    while len(rest) > limit:
-        cut = _cut_point(rest[: limit + 1], limit)
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest or not pieces:
-        pieces.append(rest)
-    return pieces
-
-
-def _cut_point(window: str, limit: int) -> int:
-    for separator in ("\n\n", "\n", " "):
-        at = window.rfind(separator)
-        if at >= limit // 2:
-            return at
-    return limit
+    """Pieces of at most `limit` characters, cut at a paragraph, line or word where possible;
+    one (empty) piece for an empty text, to carry the buttons."""
+    return split_pieces(text, limit, min_cut=limit // 2) or [""]
 
 
 def numbered_list(buttons: tuple[Button, ...]) -> str:
@@ -106,11 +92,13 @@ class ZaloSender:
             raise
 
     async def _send_document(self, chat_id: str, document: Document) -> None:
-        scheme = document.path.partition(":")[0]
-        if scheme.endswith("-file") or scheme == "zalo-location":
+        attachment = document.attachment
+        if attachment is not None:
             # A file a user sent on some channel (forwarded to officers): not a local file.
-            await self.api.send_message(chat_id, {"text": self._remote_file_text(document)})
+            text = self._remote_file_text(document.name, attachment)
+            await self.api.send_message(chat_id, {"text": text})
             return
+        assert isinstance(document.path, str)
         path = Path(document.path)
         try:
             size = (await asyncio.to_thread(path.stat)).st_size
@@ -128,9 +116,7 @@ class ZaloSender:
             chat_id, {"attachment": {"type": "file", "payload": {"token": token}}}
         )
 
-    def _remote_file_text(self, document: Document) -> str:
-        scheme, _, ref = document.path.partition(":")
-        if ref.startswith(("https://", "http://")):
-            return self.ui.text("zalo.file_link", name=document.name, url=ref)
-        channel = scheme.split("-")[0]
-        return self.ui.text("zalo.file_elsewhere", name=document.name, channel=channel)
+    def _remote_file_text(self, name: str, attachment: Attachment) -> str:
+        if attachment.is_url:
+            return self.ui.text("zalo.file_link", name=name, url=attachment.ref)
+        return self.ui.text("zalo.file_elsewhere", name=name, channel=attachment.channel)

@@ -14,9 +14,11 @@ from typing import Any
 
 from sqlalchemy import case, literal, select, update
 
+from bot.channels.zalo.models import ZaloConversation
+from bot.db import outbox as outbox_rows
 from bot.db.engine import Database
 from bot.db.models import OutboxMessage, ProcessedMessage, User
-from bot.db.models_zalo import ZaloConversation
+from bot.db.types import table_of
 from bot.db.upsert import insert_for
 from handlers.messages import Button
 
@@ -24,10 +26,10 @@ CHANNEL = "zalo"
 WINDOW = timedelta(hours=48)
 FREE_REPLIES = 8
 
-_conv = ZaloConversation.__table__
-_users = User.__table__
-_outbox = OutboxMessage.__table__
-_processed = ProcessedMessage.__table__
+_conv = table_of(ZaloConversation)
+_users = table_of(User)
+_outbox = table_of(OutboxMessage)
+_processed = table_of(ProcessedMessage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,15 +107,7 @@ class ZaloConversations:
                     updated_at=now,
                 )
             )
-            await session.execute(
-                update(_outbox)
-                .where(
-                    _outbox.c.channel == CHANNEL,
-                    _outbox.c.chat_id == zalo_user_id,
-                    _outbox.c.status == "held",
-                )
-                .values(status="pending", due_at=now, last_error=None)
-            )
+            await outbox_rows.release_held(session, CHANNEL, zalo_user_id, now)
         return Inbound(numbered=numbered, seen_before=False)
 
     async def prepare_send(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from handlers.messages import IncomingMessage, MessageKind
+from handlers.messages import Attachment, IncomingMessage, MessageKind
 
 CHANNEL = "zalo"
 SIGNATURE_HEADER = "X-ZEvent-Signature"
@@ -144,18 +144,20 @@ def _message(name: str, user: str, event: dict[str, Any]) -> IncomingMessage | N
         user,
         kind=kind,
         message_id=message_id,
-        attachment_ref=_attachment_ref(body),
+        attachment=_attachment(body, kind),
     )
 
 
-def _attachment_ref(body: dict[str, Any]) -> str | None:
+def _attachment(body: dict[str, Any], kind: str) -> Attachment | None:
     attachments = body.get("attachments")
     if not isinstance(attachments, list) or not attachments:
         return None
-    first = attachments[0] if isinstance(attachments[0], dict) else {}
-    payload = first.get("payload") if isinstance(first.get("payload"), dict) else {}
+    first: dict[str, Any] = attachments[0] if isinstance(attachments[0], dict) else {}
+    inner = first.get("payload")
+    payload: dict[str, Any] = inner if isinstance(inner, dict) else {}
     coordinates = payload.get("coordinates")
     if isinstance(coordinates, dict):
-        return f"zalo-location:{coordinates.get('latitude')},{coordinates.get('longitude')}"
+        place = f"{coordinates.get('latitude')},{coordinates.get('longitude')}"
+        return Attachment(CHANNEL, "location", place)
     ref = payload.get("url") or payload.get("id") or payload.get("thumbnail")
-    return f"zalo-file:{str(ref)[:500]}" if ref else None
+    return Attachment(CHANNEL, kind, str(ref)[:500]) if ref else None

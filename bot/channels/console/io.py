@@ -7,9 +7,8 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
+from bot.channels.console.sender import CHANNEL
 from handlers.messages import Button, IncomingMessage, Reply
-
-CHANNEL = "console"
 
 
 def render_plain(reply: Reply) -> str:

@@ -10,16 +10,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-from bot.channels.base import SendError, Unreachable
-from bot.channels.zalo_client import ZaloApi
-from bot.channels.zalo_sender import ZaloSender
-from bot.channels.zalo_tokens import TokenConfig, ZaloTokens
-from bot.channels.zalo_webhook import (
+from bot.channels.base import ChannelDeps, Pace, SendError, Unreachable
+from bot.channels.zalo.client import ZaloApi
+from bot.channels.zalo.held import enqueue_held_notice
+from bot.channels.zalo.repository import ZaloConversations, numbered_payload
+from bot.channels.zalo.sender import ZaloSender
+from bot.channels.zalo.settings import CHANNEL, PACE, ZaloConfig, zalo_config
+from bot.channels.zalo.tokens import ZaloTokens
+from bot.channels.zalo.webhook import (
     SIGNATURE_HEADER,
     Verdict,
     ZaloEvent,
@@ -27,12 +30,8 @@ from bot.channels.zalo_webhook import (
     interpret,
     verify,
 )
-from bot.db.zalo_repository import ZaloConversations, numbered_payload
 from bot.keyed_lock import KeyedLock
 from handlers.messages import IncomingMessage
-
-if TYPE_CHECKING:
-    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -40,43 +39,57 @@ WEBHOOK_PATH = "/webhooks/zalo"
 _MAX_PAYLOAD_BYTES = 64
 
 
-def _secret(value: object) -> str:
-    getter = getattr(value, "get_secret_value", None)
-    return str(getter()) if getter else ""
-
-
 class ZaloChannel:
-    """Build inside a running event loop (it owns an aiohttp ClientSession)."""
+    """bot.channels.base.Channel for Zalo OA. Build inside a running event loop (it owns an
+    aiohttp ClientSession unless one is given)."""
 
-    def __init__(self, app: App, *, http: aiohttp.ClientSession | None = None) -> None:
-        settings = app.settings
-        if not settings.zalo_enabled or settings.zalo_app_id is None:
-            raise ValueError("Zalo needs BOT_ZALO_APP_ID and BOT_ZALO_OA_SECRET")
-        if settings.zalo_access_token is None or settings.zalo_refresh_token is None:
+    name = CHANNEL
+    pace: Pace = PACE
+
+    def __init__(
+        self, config: ZaloConfig, deps: ChannelDeps, *, http: aiohttp.ClientSession | None = None
+    ) -> None:
+        if not config.has_tokens:
             log.warning("zalo: no BOT_ZALO_ACCESS_TOKEN/REFRESH_TOKEN; replies will fail")
-        self.app = app
-        self.app_id = settings.zalo_app_id
-        self._oa_secret = _secret(settings.zalo_oa_secret)
+        db, ui, clock = deps.db, deps.ui, deps.clock
+        self.config, self.db, self.ui, self.clock = config, db, ui, clock
+        self.handle, self.is_payload_prefix = deps.handle, deps.is_payload_prefix
+        self.officer_chat, self.tz = deps.settings.officer_chat, deps.settings.tz
+        self.app_id = config.app_id
+        self._oa_secret = config.oa_secret
         self._owns_http = http is None
         self.http = http or aiohttp.ClientSession()
-        self.conversations = ZaloConversations(app.db)
-        self.tokens = ZaloTokens(
-            app.db,
-            TokenConfig(
-                app_id=settings.zalo_app_id,
-                app_secret=_secret(settings.zalo_app_secret),
-                seed_access_token=_secret(settings.zalo_access_token),
-                seed_refresh_token=_secret(settings.zalo_refresh_token),
-                oauth_base=settings.zalo_oauth_base,
-            ),
-            app.clock,
-            self.http,
-        )
-        self.api = ZaloApi(self.http, self.tokens, settings.zalo_api_base)
-        self.sender = ZaloSender(self.api, self.conversations, app.kb.ui, app.clock)
+        self.conversations = ZaloConversations(db)
+        self.tokens = ZaloTokens(db, config.tokens, clock, self.http)
+        self.api = ZaloApi(self.http, self.tokens, config.api_base)
+        self.sender = ZaloSender(self.api, self.conversations, ui, clock)
         self._tasks: set[asyncio.Task[None]] = set()
         self._order = KeyedLock()
         self._closing = False
+
+    @classmethod
+    def from_deps(
+        cls, deps: ChannelDeps, *, http: aiohttp.ClientSession | None = None
+    ) -> ZaloChannel:
+        """Raises ValueError when BOT_ZALO_APP_ID / BOT_ZALO_OA_SECRET are missing."""
+        config = zalo_config(deps.settings)
+        if config is None:
+            raise ValueError("Zalo needs BOT_ZALO_APP_ID and BOT_ZALO_OA_SECRET")
+        return cls(config, deps, http=http)
+
+    def health(self) -> dict[str, Any]:
+        return {}
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        await self.close()
+
+    async def housekeeping(self, now: datetime) -> None:
+        """Once a day, the officers get the list of users whose pushes the window holds."""
+        if self.officer_chat is not None:
+            await enqueue_held_notice(self.db, self.ui, self.officer_chat, self.tz, now)
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post(WEBHOOK_PATH, self.webhook)]
@@ -90,7 +103,7 @@ class ZaloChannel:
             request.headers.get(SIGNATURE_HEADER),
             app_id=self.app_id,
             oa_secret=self._oa_secret,
-            now=self.app.clock.now(),
+            now=self.clock.now(),
         )
         if verdict is not Verdict.OK or event is None:
             log.warning("zalo webhook refused: %s", verdict.value)
@@ -126,7 +139,7 @@ class ZaloChannel:
     async def _handle(self, interpreted: ZaloEvent, at: datetime | None) -> None:
         user = interpreted.user_id
         assert user is not None
-        now = self.app.clock.now()
+        now = self.clock.now()
         at = min(at or now, now)
         if interpreted.action == "unfollow":
             await self.conversations.mark_unfollowed(user, now)
@@ -134,19 +147,19 @@ class ZaloChannel:
         if interpreted.action == "follow":
             # [UNCERTAIN] a follow is treated as an interaction that opens the reply window.
             message = IncomingMessage(
-                "zalo", user, user, text="/start", message_id=f"follow:{user}:{at.timestamp()}"
+                CHANNEL, user, user, text="/start", message_id=f"follow:{user}:{at.timestamp()}"
             )
             inbound = await self.conversations.record_inbound(user, at, message.message_id, now)
             if inbound.seen_before:
                 return
         else:
+            assert interpreted.message is not None
             message = interpreted.message
-            assert message is not None
             inbound = await self.conversations.record_inbound(user, at, message.message_id, now)
             if inbound.seen_before:
                 return
             message = self._as_button(message, inbound.numbered)
-        for reply in await self.app.dispatcher.handle(message):
+        for reply in await self.handle(message):
             await self.sender.send(user, reply)
 
     def _as_button(
@@ -176,5 +189,5 @@ class ZaloChannel:
             bool(sep and action)
             and len(text.encode()) <= _MAX_PAYLOAD_BYTES
             and not any(ch.isspace() for ch in text)
-            and self.app.core.capability(prefix) is not None
+            and self.is_payload_prefix(prefix)
         )

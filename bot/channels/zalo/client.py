@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 
 from bot.channels.base import OutsideWindow, RateLimited, SendError, Unreachable
-from bot.channels.zalo_tokens import ZaloTokens
+from bot.channels.zalo.tokens import ZaloTokens
 
 log = logging.getLogger(__name__)
 

@@ -7,13 +7,14 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from bot.channels.telegram.models import TelegramCallback
 from bot.db.engine import Database
 from bot.db.models import User
-from bot.db.models_telegram import TelegramCallback
+from bot.db.types import table_of
 from bot.db.upsert import insert_for
 
-_callbacks = TelegramCallback.__table__
-_users = User.__table__
+_callbacks = table_of(TelegramCallback)
+_users = table_of(User)
 # Telegram's callback_data limit, in bytes of UTF-8.
 CALLBACK_DATA_LIMIT = 64
 # A mapped key starts with a character no capability name uses.

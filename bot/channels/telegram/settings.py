@@ -1,0 +1,57 @@
+"""The Telegram slice of the settings (SPEC §2: BOT_TELEGRAM_TOKEN, BOT_TELEGRAM_BASE_URL,
+BOT_TELEGRAM_WEBHOOK_SECRET, BOT_PUBLIC_URL, BOT_OFFICER_CHAT) and the channel's outbox pace."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from bot.channels.base import Pace
+from bot.config import ConfigError, Settings
+
+if TYPE_CHECKING:  # the limiter imports python-telegram-bot; settings stay light
+    from bot.channels.telegram.limits import Limits
+
+# One below Telegram's 30/s overall and 1/s per chat (research/anchors.md §3.7).
+# bench/broadcast.py (3,000 sends, fake API strict at 30/s): 28.5-28.9 msg/s sustained, 0-2
+# 429s a run from sends delayed on their way (28.6/s measured no better); each 429 pauses the
+# channel for retry_after and nothing is lost.
+PACE = Pace(per_second=29, per_chat_interval=1.0)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TelegramConfig:
+    token: str
+    base_url: str = "https://api.telegram.org/bot"
+    officer_chat_id: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    limits: Limits | None = None  # None: Telegram's documented limits
+    # Show "typing…" when handling a message takes longer than this (drafts, documents).
+    typing_after: float = 1.0
+    poll_interval: float = 0.0
+    poll_timeout: int = 10
+
+
+def telegram_config(settings: Settings, limits: Limits | None = None) -> TelegramConfig | None:
+    """The Telegram channel's settings, or None when no token is configured.
+
+    Raises ConfigError when BOT_PUBLIC_URL is set without BOT_TELEGRAM_WEBHOOK_SECRET.
+    """
+    if settings.telegram_token is None:
+        return None
+    webhook_url = secret = None
+    if settings.public_url:
+        if settings.telegram_webhook_secret is None:
+            raise ConfigError("BOT_TELEGRAM_WEBHOOK_SECRET is required when BOT_PUBLIC_URL is set")
+        secret = settings.telegram_webhook_secret.get_secret_value()
+        webhook_url = f"{settings.public_url.rstrip('/')}/webhooks/telegram"
+    officer = settings.officer_chat
+    return TelegramConfig(
+        token=settings.telegram_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        officer_chat_id=officer.chat_id if officer and officer.channel == "telegram" else None,
+        webhook_url=webhook_url,
+        webhook_secret=secret,
+        limits=limits,
+    )
