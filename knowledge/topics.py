@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from knowledge.ui import UiTexts
 from knowledge.yamlfile import KnowledgeError, LineDict, load_yaml
 
 # SPEC §3: every answerable question maps to exactly one of these ids.
@@ -215,3 +216,15 @@ def load_topics(folder: Path) -> TopicSet:
                     topic.path, topic.related_line, f"{topic.id}: broken related topic {rid!r}"
                 )
     return TopicSet(topics)
+
+
+def status_text(ui: UiTexts, statuses: Iterable[str]) -> str:
+    """Plain-Vietnamese lines for status keys (knowledge/topics.py STATUS_KEYS); "" for a
+    guide text. Each line comes from ui `faq.status.<key>`."""
+    lines = [ui.text(f"faq.status.{s}") for s in statuses if s != "guide"]
+    if not lines:
+        return ""
+    if lines == [ui.text("faq.status.in_force")]:
+        return lines[0]
+    items = "\n".join(f"• {line}" for line in lines)
+    return f"{ui.text('faq.status_header')}\n{items}\n{ui.text('faq.status_footer')}"
