@@ -7,14 +7,13 @@ from typing import Any
 from handlers.context import Context
 from handlers.menu import menu_button
 from handlers.messages import Button, Reply
-from knowledge.answers import status_text
 from knowledge.citations import readable
 from knowledge.eligibility import ASK_ORDER, EligibilityRules, Verdict
 from knowledge.eligibility.answers import BOOLEAN_KEYS, CHOICE_VALUES, NUMBER_KEYS
 from knowledge.eligibility.engine import Cited
 from knowledge.eligibility.reading import ENTERPRISE
 from knowledge.formatting import format_money_short
-from knowledge.topics import STATUS_KEYS
+from knowledge.topics import STATUS_KEYS, status_text
 
 # Entity buttons: the two enterprise sizes share one button; the size is asked afterwards.
 _ENTITY_BUTTONS = ("ho_kinh_doanh", "htx", "to_hop_tac", ENTERPRISE, "chua_dang_ky")

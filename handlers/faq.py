@@ -11,10 +11,10 @@ from handlers.capability import Capability, CommandHandler, StaleButton, officer
 from handlers.context import Context
 from handlers.menu import menu_button, menu_payload
 from handlers.messages import Button, Reply
-from knowledge.answers import AnswerResult, sources_of, status_text
+from knowledge.answers import AnswerResult, sources_of
 from knowledge.citations import readable
 from knowledge.search.normalise import fold, redact
-from knowledge.topics import Topic
+from knowledge.topics import Topic, status_text
 
 # Telegram shows many buttons, Zalo fewer; six keeps a phone screen readable.
 MAX_BUTTONS = 6

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +18,7 @@ from knowledge.search.matcher import Candidate, MatchEntry, Matcher, Ranking
 from knowledge.search.models import AnswerModels, TrainingSet, dense_text
 from knowledge.search.normalise import Normaliser, fold
 from knowledge.search.vote import Decision, Vote, decide
-from knowledge.topics import Topic, TopicSet
+from knowledge.topics import Topic, TopicSet, status_text
 from knowledge.ui import UiTexts
 
 log = logging.getLogger(__name__)
@@ -360,15 +359,3 @@ def render_topic(topic: Topic, ui: UiTexts, province: Province | None) -> str:
         parts.append(status)
     parts.append(ui.text("faq.sources", sources=readable_list(sources_of(topic, province))))
     return "\n\n".join(parts)
-
-
-def status_text(ui: UiTexts, statuses: Iterable[str]) -> str:
-    """Plain-Vietnamese lines for status keys (knowledge/topics.py STATUS_KEYS); "" for a
-    guide text. Each line comes from ui `faq.status.<key>`."""
-    lines = [ui.text(f"faq.status.{s}") for s in statuses if s != "guide"]
-    if not lines:
-        return ""
-    if lines == [ui.text("faq.status.in_force")]:
-        return lines[0]
-    items = "\n".join(f"• {line}" for line in lines)
-    return f"{ui.text('faq.status_header')}\n{items}\n{ui.text('faq.status_footer')}"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from knowledge.ui import UiTexts
 from knowledge.yamlfile import KnowledgeError, LineDict, load_yaml
 
 # SPEC §3: the support contents an establishment can be offered (eligibility answers name them).
@@ -272,3 +273,15 @@ def _line_of_item(lines: list[str], item: object, after: int) -> int:
         if line.startswith("-") and text in line:
             return number
     return after + 1
+
+
+def status_text(ui: UiTexts, statuses: Iterable[str]) -> str:
+    """Plain-Vietnamese lines for status keys (knowledge/topics.py STATUS_KEYS); "" for a
+    guide text. Each line comes from ui `faq.status.<key>`."""
+    lines = [ui.text(f"faq.status.{s}") for s in statuses if s != "guide"]
+    if not lines:
+        return ""
+    if lines == [ui.text("faq.status.in_force")]:
+        return lines[0]
+    items = "\n".join(f"• {line}" for line in lines)
+    return f"{ui.text('faq.status_header')}\n{items}\n{ui.text('faq.status_footer')}"
