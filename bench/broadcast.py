@@ -8,10 +8,11 @@ to the 30 msg/s ceiling (the baseline of the same run).
 
     python bench/broadcast.py [--recipients 3000] [--claim-timeout 15]
 
-The worker sends through the service's TelegramSender (bot/channels/telegram_output.py) on a
-telegram.Bot whose base_url is the fake. The outbox paces
-Telegram at 29 sends started per second, evenly spread (bot/pacing.py). `--claim-timeout`
-is how long the restarted process waits before taking over the killed one's claimed rows.
+The worker sends through the service's TelegramSender (bot/channels/telegram/output.py) on a
+telegram.Bot whose base_url is the fake. The outbox paces Telegram at 29 sends started per
+second, evenly spread (bot/pacing.py; the pace is in bot/channels/telegram/settings.py).
+`--claim-timeout` is how long the restarted process waits before taking over the killed one's
+claimed rows.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ async def _get(url: str) -> tuple[int, dict | str]:
 
 
 async def _wait_healthy(url: str, process) -> tuple[int, dict | str]:
-    for _ in range(200):
+    for _ in range(600):  # a loaded machine needs more than 10 s to import and migrate
         if process.returncode is not None:
             raise AssertionError(await process.stderr.read())
         try:
