@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.models import Base
+from knowledge import load_knowledge
 from tests.transcript import Chat
 
 # Fixtures of the channel tests (fake Bot API and fake Zalo, the service pointed at them).
@@ -118,7 +119,11 @@ def clock() -> FrozenClock:
 def answer_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One model folder for the whole session: the classifier is trained once (seconds) by
     the first test that needs it, then reused, as a deployment reuses its build."""
-    return tmp_path_factory.mktemp("answer-models")
+    folder = tmp_path_factory.mktemp("answer-models")
+    # Built here, not by the first `chat` subprocess, whose 60 s timeout it must not eat
+    # (~2–5 s on a quiet machine).
+    load_knowledge().prepare_answering(folder, use_dense=False)
+    return folder
 
 
 @pytest.fixture

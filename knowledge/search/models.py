@@ -27,7 +27,7 @@ from knowledge.search.restore import DiacriticRestorer, restorable_words
 
 log = logging.getLogger(__name__)
 # Bump when features, augmentation or the file layout change: old builds are then stale.
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
 HASHED = ("topics", "examples", "lexicon")
 EMBEDDING_CACHE = "embeddings-cache.npz"
 

@@ -101,12 +101,16 @@ class Normaliser:
 
     def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str] = ()) -> None:
         self.lexicon = lexicon
-        self.vocabulary = (
-            frozenset(unify_spelling(w) for w in vocabulary)
+        known = (
+            {unify_spelling(w) for w in vocabulary}
             | lexicon.vocabulary()
             | set(_UNITS.values())
             | {"phan", "tram"}
         )
+        # Examples written "as owners type" carry Telex/VNI residue ("hoox trowj"); taken as
+        # vocabulary they would stop their own repair, so a word whose Telex or VNI reading is
+        # also known is left out.
+        self.vocabulary = frozenset(w for w in known if not _residue_of_known(w, known))
         self._vocab_list = sorted(self.vocabulary)
         self._snap_cache: dict[str, str | None] = {}
 
@@ -201,6 +205,13 @@ def _telex_candidates(word: str) -> list[str]:
         if collapsed != word:
             candidates.append(collapsed)
     return candidates
+
+
+def _residue_of_known(word: str, known: set[str]) -> bool:
+    if not word.isascii():
+        return False
+    readings = (*_telex_candidates(word), _vni_candidate(word))
+    return any(r and r != word and unify_spelling(r) in known for r in readings)
 
 
 def _vni_candidate(word: str) -> str | None:
