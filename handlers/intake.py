@@ -25,9 +25,12 @@ from knowledge.forms.engine import (
 from knowledge.forms.schema import Form
 from knowledge.parsing import ParseError
 from knowledge.parsing.fold import fold
+from knowledge.search.normalise import has_diacritics
 
 SUMMARY, CONSENT = "summary", "consent"
 _WRONG_LIMIT = 3
+# Typed agreement with the answer offered back with diacritics.
+_AGREE = frozenset({"dung", "dung roi", "ok", "u", "vang", "co", "dong y", "chuan"})
 
 
 class IntakeCapability(Capability):
@@ -163,6 +166,9 @@ class IntakeCapability(Capability):
         question = form.step(step or "")
         if question is None:
             return [summary_reply(ctx, form, bucket, ctx.text("intake.summary_hint"))]
+        offer = bucket.pop("restore", None)
+        if isinstance(offer, dict) and offer.get("step") == step and fold(text) in _AGREE:
+            return await self._accept(ctx, form, bucket, step, offer["restored"])
         try:
             value = parse_answer(
                 question, text, today=ctx.local_now.date(), answers=bucket["answers"]
@@ -181,7 +187,41 @@ class IntakeCapability(Capability):
                     Button(ctx.text("menu.contact"), "menu:contact"),
                 )
             return [reply]
+        offer = self._restore_offer(ctx, bucket, question.id, value)
+        if offer is not None:
+            return [offer]
         return await self._accept(ctx, form, bucket, question.id, value)
+
+    def _restore_offer(
+        self, ctx: Context, bucket: dict[str, Any], step: str, value: Any
+    ) -> Reply | None:
+        """Free text typed without diacritics: offer it back with diacritics restored (from
+        the knowledge base's vocabulary) before it goes into the đề án; kept as typed, the
+        draft marks it for the officer."""
+        question = ctx.kb.intake_form.step(step) if ctx.kb.intake_form else None
+        restorer = ctx.kb.restorer
+        if question is None or question.kind != "text" or restorer is None:
+            return None
+        if not isinstance(value, str) or has_diacritics(value):
+            return None
+        restored = restorer.restore(value)
+        if not restored.changed:
+            return None
+        bucket["restore"] = {"step": step, "typed": value, "restored": restored.text}
+        buttons = (
+            Button(ctx.text("intake.restore_yes"), f"{CAP}:restore_yes"),
+            Button(ctx.text("intake.restore_no"), f"{CAP}:restore_no"),
+        )
+        return Reply(ctx.text("intake.restore_offer", text=restored.text), buttons)
+
+    async def _restore_answer(
+        self, ctx: Context, form: Form, bucket: dict[str, Any], accept: bool
+    ) -> list[Reply]:
+        offer = bucket.pop("restore", None)
+        if not isinstance(offer, dict) or offer.get("step") != bucket.get("step"):
+            raise StaleButton
+        value = offer["restored"] if accept else offer["typed"]
+        return await self._accept(ctx, form, bucket, offer["step"], value)
 
     async def on_payload(self, ctx: Context, action: str) -> list[Reply]:
         form = ctx.kb.intake_form
@@ -210,6 +250,8 @@ class IntakeCapability(Capability):
         if not bucket.get("step"):
             raise StaleButton
         ctx.state.enter(CAP, bucket["step"])
+        if verb in ("restore_yes", "restore_no"):
+            return await self._restore_answer(ctx, form, bucket, verb == "restore_yes")
         return await self._step_action(ctx, form, bucket, verb, rest)
 
     async def _step_action(

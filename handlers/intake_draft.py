@@ -16,10 +16,12 @@ from knowledge.forms.engine import applies, display
 from knowledge.forms.schema import Form
 from knowledge.parsing import mask_phone
 from knowledge.parsing.fold import fold
+from knowledge.search.normalise import has_diacritics
 from knowledge.templates.de_an import DraftDocument, compose
 
 log = logging.getLogger(__name__)
 _MACHINERY = ("may_moc_thiet_bi", "day_chuyen", "mo_hinh_trinh_dien")
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
 
 
 def kept_answers(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
@@ -49,8 +51,15 @@ def draft_values(ctx: Context, form: Form, answers: dict[str, Any]) -> dict[str,
         name = ctx.text(
             "intake.project_name_other", support=support.lower(), establishment=establishment
         )
+    today = ctx.local_now.date()
     values.update(
         today=format_date(ctx.local_now),
+        place=place_of(values.get("site_address") or "") or None,
+        # NĐ 30/2020 Phụ lục I: a 0 before days under 10 and months 1 and 2.
+        day=f"{today.day:02d}",
+        month=f"{today.month:02d}" if today.month < 3 else str(today.month),
+        year=str(today.year),
+        establishment_upper=establishment.upper() or None,
         project_name=name,
         support_label=support or None,
         commitment_funding=ctx.text("intake.commitment_funding")
@@ -69,9 +78,36 @@ def draft_values(ctx: Context, form: Form, answers: dict[str, Any]) -> dict[str,
             requested_percent=percent(check.requested_percent),
             counterpart_percent=percent(100 - check.requested_percent),
             support_limit=limit_text(ctx, check),
-            budget_notes=" ".join(budget_lines(ctx, check)[1:]) or None,
+            budget_notes=" ".join(budget_lines(ctx, check, document=True)[1:]) or None,
         )
     return values
+
+
+_COMMUNE = ("xa ", "phuong ", "thi tran ", "dac khu ")
+_PROVINCE = ("tinh ", "thanh pho ", "tp ")
+
+
+def place_of(address: str) -> str:
+    """The place of the date line (NĐ 30/2020 Phụ lục I): "Xã Tân Hòa, tỉnh Phú Thọ" out of
+    "thôn 3, xã Tân Hòa, tỉnh Phú Thọ"; the address itself when it names no commune."""
+    parts = [p.strip() for p in address.split(",") if p.strip()]
+    commune = next((p for p in parts if fold(p).startswith(_COMMUNE)), None)
+    province = next((p for p in parts if fold(p).startswith(_PROVINCE)), None)
+    chosen = [p for p in (commune, province) if p] if commune else parts
+    text = ", ".join(chosen)
+    return text[:1].upper() + text[1:]
+
+
+def unaccented_fields(form: Form, answers: dict[str, Any]) -> frozenset[str]:
+    """Free-text answers written without any diacritics: the officer checks their spelling."""
+    return frozenset(
+        q.id
+        for q in form.steps
+        if q.kind == "text"
+        and isinstance(answers.get(q.id), str)
+        and len(_LETTERS.findall(answers[q.id])) >= 2
+        and not has_diacritics(answers[q.id])
+    )
 
 
 def build_draft(
@@ -84,7 +120,10 @@ def build_draft(
     # The submission id keeps two same-day drafts of one establishment from overwriting.
     ref = f"hs{submission_id}_v{version}"
     stem = file_stem(ctx, template.file_prefix, values.get("establishment_name") or "", ref)
-    return compose(template, values, answers, labels, stem)
+    flagged = unaccented_fields(form, answers)
+    derived = {"site_address": "place", "establishment_name": "establishment_upper"}
+    flagged |= {derived[f] for f in flagged if f in derived}
+    return compose(template, values, answers, labels, stem, flagged)
 
 
 def officer_summary(ctx: Context, form: Form, answers: dict[str, Any]) -> list[str]:

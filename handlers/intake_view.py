@@ -73,8 +73,12 @@ def limit_text(ctx: Context, check: BudgetCheck) -> str:
     )
 
 
-def budget_lines(ctx: Context, check: BudgetCheck) -> list[str]:
-    """Counterpart, then a warning for each limit exceeded (the amount itself is never changed)."""
+def budget_lines(ctx: Context, check: BudgetCheck, *, document: bool = False) -> list[str]:
+    """Counterpart, then a warning for each limit exceeded (the amount itself is never changed).
+
+    `document`: the wording of the đề án (no chat voice, no buttons) instead of the chat's.
+    """
+    doc = "doc_" if document else ""
     lines = [
         ctx.text(
             "intake.counterpart",
@@ -88,7 +92,7 @@ def budget_lines(ctx: Context, check: BudgetCheck) -> list[str]:
     if check.over_rate and limit is not None and check.by_rate is not None:
         lines.append(
             ctx.text(
-                "intake.warn_rate",
+                f"intake.{doc}warn_rate",
                 requested=requested,
                 percent=percent(check.requested_percent),
                 rate=limit.rate_percent,
@@ -96,9 +100,11 @@ def budget_lines(ctx: Context, check: BudgetCheck) -> list[str]:
             )
         )
     if check.over_cap and limit is not None and limit.cap is not None:
-        lines.append(ctx.text("intake.warn_cap", requested=requested, cap=format_money(limit.cap)))
+        lines.append(
+            ctx.text(f"intake.{doc}warn_cap", requested=requested, cap=format_money(limit.cap))
+        )
     if check.over_rate or check.over_cap:
-        lines.append(ctx.text("intake.warn_keep", note=note).strip())
+        lines.append(ctx.text(f"intake.{doc}warn_keep", note=note).strip())
     elif limit is not None and limit.rate_percent is not None:
         lines.append(ctx.text("intake.within_limits", source=limit.source, note=note).strip())
     elif limit is not None:
