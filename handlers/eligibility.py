@@ -13,7 +13,7 @@ from typing import Any
 
 from handlers.capability import Capability, CommandHandler, StaleButton
 from handlers.context import Context
-from handlers.eligibility_view import ask_reply, result_reply, summary
+from handlers.eligibility_view import ask_reply, result_details, result_reply, summary
 from handlers.menu import main_menu
 from handlers.messages import Button, Reply
 from knowledge.eligibility import Answers, EligibilityRules, Verdict, evaluate
@@ -43,6 +43,9 @@ class EligibilityCapability(Capability):
         if self.rules is None:
             return [main_menu(ctx, ctx.text("elig.unavailable"))]
         bucket = ctx.state.bucket(NAME)
+        if bucket.get("answers") and bucket.get("done"):
+            # Re-opened after a verdict: the last result first, not the questions again.
+            return [Reply(ctx.text("elig.last_result")), *self._next(ctx)]
         if bucket.get("answers") and not bucket.get("done"):
             ctx.state.enter(NAME, "resume")
             text = ctx.text("elig.resume", summary=summary(ctx, self.rules, bucket["answers"]))
@@ -61,7 +64,11 @@ class EligibilityCapability(Capability):
         if action == "start":
             return await self.start(ctx)
         if action == "restart":
+            return self._confirm_restart(ctx)
+        if action == "restart_yes":
             return self._restart(ctx)
+        if action == "details":
+            return [result_details(ctx, self.rules, self._evaluate(ctx))]
         if action == "resume":
             return self._next(ctx)
         if action == "back":
@@ -90,7 +97,7 @@ class EligibilityCapability(Capability):
             answer = yes_no(text)
             if answer is not None:
                 if step == "resume":
-                    return self._next(ctx) if answer else self._restart(ctx)
+                    return self._next(ctx) if answer else self._confirm_restart(ctx)
                 pending = bucket.pop("pending", None) or {}
                 return self._apply(ctx, pending) if answer else self._next(ctx)
         found = self.reader.read(text)
@@ -131,6 +138,17 @@ class EligibilityCapability(Capability):
             value = number_in(text, money=step != "employees")
             return value if value is not None and value <= _MAX_NUMBER else None
         return None
+
+    def _confirm_restart(self, ctx: Context) -> list[Reply]:
+        """"Làm lại từ đầu" erases answers: ask first (nothing to lose: start at once)."""
+        bucket = ctx.state.bucket(NAME)
+        if not bucket.get("answers"):
+            return self._restart(ctx)
+        buttons = (
+            Button(ctx.text("elig.btn.restart_yes"), "elig:restart_yes"),
+            Button(ctx.text("elig.btn.keep"), "elig:resume"),
+        )
+        return [Reply(ctx.text("elig.restart_confirm"), buttons)]
 
     def _restart(self, ctx: Context) -> list[Reply]:
         ctx.state.data[NAME] = {"answers": {}, "history": []}

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from handlers.capability import Capability, CommandHandler, StaleButton
 from handlers.context import Context
 from handlers.intake_draft import submit
-from handlers.intake_view import CAP, budget_lines, question_reply, summary_reply
+from handlers.intake_view import (
+    CAP,
+    budget_lines,
+    edit_fields_reply,
+    edit_sections_reply,
+    question_reply,
+    summary_reply,
+)
 from handlers.menu import main_menu, menu_button
 from handlers.messages import Button, Reply
 from handlers.personal_data import ask_erase, consent_buttons, erase, has_consent
@@ -179,11 +187,7 @@ class IntakeCapability(Capability):
             reply = question_reply(ctx, form, bucket, question, exc.message)
             if errors[step] >= _WRONG_LIMIT:
                 reply = _with(
-                    Reply(
-                        f"{reply.text}\n{ctx.text('intake.wrong_again')}",
-                        reply.buttons,
-                        request_contact=reply.request_contact,
-                    ),
+                    replace(reply, text=f"{reply.text}\n{ctx.text('intake.wrong_again')}"),
                     Button(ctx.text("menu.contact"), "menu:contact"),
                 )
             return [reply]
@@ -247,6 +251,14 @@ class IntakeCapability(Capability):
                 ctx.state.leave()
                 return [main_menu(ctx, ctx.text("core.cancelled"))]
             return await self._show(ctx, form, bucket, ctx.text("intake.continue"))
+        if verb in ("restart_yes", "restart_no"):
+            if pending != "restart" or not bucket.get("step"):
+                raise StaleButton
+            ctx.state.enter(CAP, bucket["step"])
+            if verb == "restart_yes":
+                prefill = self._prefill(ctx, form)
+                return await self._fresh(ctx, form, prefill, ctx.text("intake.restarted"))
+            return await self._show(ctx, form, bucket, ctx.text("intake.continue"))
         if not bucket.get("step"):
             raise StaleButton
         ctx.state.enter(CAP, bucket["step"])
@@ -261,7 +273,20 @@ class IntakeCapability(Capability):
         if verb in ("consent_yes", "consent_no") and step == CONSENT:
             return await self._consent(ctx, form, bucket, verb == "consent_yes")
         if verb == "restart":
-            return await self._fresh(ctx, form, {}, ctx.text("intake.restarted"))
+            bucket["pending"] = "restart"
+            buttons = (
+                Button(ctx.text("intake.restart_yes"), f"{CAP}:restart_yes"),
+                Button(ctx.text("intake.restart_no"), f"{CAP}:restart_no"),
+            )
+            return [Reply(ctx.text("intake.restart_confirm"), buttons)]
+        if verb == "edit_menu" and step == SUMMARY:
+            return [edit_sections_reply(ctx, form, bucket["answers"])]
+        if verb == "edit_section" and step == SUMMARY and rest.isdigit():
+            if int(rest) >= len(form.sections()):
+                raise StaleButton
+            return [edit_fields_reply(ctx, form, bucket["answers"], int(rest))]
+        if verb == "summary" and step == SUMMARY:
+            return [summary_reply(ctx, form, bucket)]
         if verb == "edit" and form.step(rest) is not None and step == SUMMARY:
             bucket["mode"] = "edit"
             return await self._goto(ctx, form, bucket, rest)
@@ -331,15 +356,23 @@ class IntakeCapability(Capability):
             bucket["mode"] = "edit"
             lead = ctx.text("intake.missing", label=question.label)
             return await self._goto(ctx, form, bucket, missing, lead)
-        submission_id, version, document = await submit(ctx, form, bucket, self.renderer)
+        submission_id, version, document, sent = await submit(ctx, form, bucket, self.renderer)
         consent = bucket.get("consent")
         bucket.clear()
         bucket.update(consent=consent, last_submission=submission_id)
         ctx.state.leave()
         ctx.emit("intake.finished")
-        key = "intake.submitted" if ctx.config.officer_chat else "intake.submitted_no_officer"
-        buttons = (Button(ctx.text("sub.mine"), "sub:mine"), menu_button(ctx))
-        return [Reply(ctx.text(key, version=version), buttons, (document,))]
+        if sent:
+            text = ctx.text("intake.submitted", version=version, id=submission_id)
+            buttons = (Button(ctx.text("sub.mine"), "sub:mine"), menu_button(ctx))
+        else:
+            text = ctx.text("intake.submitted_no_officer", version=version, id=submission_id)
+            buttons = (
+                Button(ctx.text("menu.contact"), "menu:contact"),
+                Button(ctx.text("sub.mine"), "sub:mine"),
+                menu_button(ctx),
+            )
+        return [Reply(text, buttons, (document,))]
 
     # Cancel, erase, attachments ---------------------------------------------------------------
     async def _erase_command(self, ctx: Context, argument: str) -> list[Reply]:
@@ -369,4 +402,4 @@ class IntakeCapability(Capability):
 
 
 def _with(reply: Reply, button: Button) -> Reply:
-    return Reply(reply.text, (*reply.buttons, button), reply.documents, reply.request_contact)
+    return replace(reply, buttons=(*reply.buttons, button))

@@ -148,8 +148,12 @@ def officer_buttons(ctx: Context, submission_id: int) -> tuple[Button, ...]:
 
 async def submit(
     ctx: Context, form: Form, bucket: dict[str, Any], renderer: DraftRenderer
-) -> tuple[int, int, Document]:
-    """Save (or update) the submission, write the next draft version, tell the officers."""
+) -> tuple[int, int, Document, bool]:
+    """Save (or update) the submission, write the next draft version, tell the officers.
+
+    The last value is True only when an officer chat is configured and the notice for it was
+    queued now: only then may the owner be told the dossier was sent.
+    """
     answers = kept_answers(form, bucket.get("answers", {}))
     establishment = str(answers.get("establishment_name") or "")
     store = ctx.store.submissions
@@ -175,6 +179,7 @@ async def submit(
         version,
         mask_phone(str(answers.get("phone", ""))),
     )
+    sent = False
     if ctx.config.officer_chat is not None:
         text = "\n".join(
             [
@@ -187,11 +192,11 @@ async def submit(
                 *officer_summary(ctx, form, answers),
             ]
         )
-        await ctx.store.outbox.enqueue(
+        sent = await ctx.store.outbox.enqueue(
             key=f"sub:{submission_id}:v{version}:officer",
             target=ctx.config.officer_chat,
             reply=Reply(text, officer_buttons(ctx, submission_id), (document,)),
             due_at=ctx.now,
             kind="intake",
         )
-    return submission_id, version, document
+    return submission_id, version, document, sent

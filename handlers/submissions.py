@@ -15,6 +15,7 @@ from handlers.menu import main_menu, menu_button
 from handlers.messages import Button, Document, Reply, Target
 from handlers.ports import DraftRenderer, SubmissionRecord
 from knowledge.formatting import format_date, format_money
+from knowledge.forms.engine import skipped_steps
 from knowledge.forms.schema import Form
 from knowledge.parsing.fold import fold
 
@@ -36,6 +37,10 @@ _MIN_NOTE = 5
 
 
 def status_label(ctx: Context, status: str) -> str:
+    """The status as the owner reads it; "submitted" without an officer chat reads "saved"
+    (no one received it)."""
+    if status == "submitted" and ctx.config.officer_chat is None:
+        status = "saved"
     key = f"sub.status.{status}"
     return ctx.text(key) if key in ctx.kb.ui else status
 
@@ -83,9 +88,10 @@ async def revise(ctx: Context, form: Form, raw_id: str) -> list[Reply]:
     bucket = ctx.state.bucket("intake")
     consent = bucket.get("consent")
     bucket.clear()
+    answers = dict(record.answers)
     bucket.update(
-        consent=consent, answers=dict(record.answers), skipped=[], prefilled=[], errors={},
-        submission_id=record.id, step="summary",
+        consent=consent, answers=answers, skipped=skipped_steps(form, answers), prefilled=[],
+        errors={}, submission_id=record.id, step="summary",
     )  # fmt: skip
     ctx.state.enter("intake", "summary")
     return [summary_reply(ctx, form, bucket, ctx.text("intake.revise_intro", id=record.id))]
@@ -108,10 +114,11 @@ async def forward_attachment(ctx: Context, bucket: dict[str, Any]) -> list[Reply
         ctx.text("intake.attachment_notice", who=who, about=about),
         documents=(Document(msg.attachment_ref, f"{msg.kind}-{ref}"),),
     )
-    await ctx.store.outbox.enqueue(
+    queued = await ctx.store.outbox.enqueue(
         key=key[:200], target=officer_chat, reply=notice, due_at=ctx.now, kind="intake"
     )
-    return [Reply(ctx.text("intake.attachment_forwarded"))]
+    key = "intake.attachment_forwarded" if queued else "intake.attachment_already"
+    return [Reply(ctx.text(key))]
 
 
 async def _own(ctx: Context, raw_id: str) -> SubmissionRecord | None:

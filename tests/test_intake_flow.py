@@ -14,6 +14,7 @@ from tests.intake_helpers import (
     answer_all,
     docx_sections,
     full_intake,
+    open_edit,
     start_with_consent,
 )
 from tests.transcript import Chat
@@ -106,7 +107,7 @@ async def test_summary_edit_returns_to_summary_and_skip_shows(chat):
     await start_with_consent(chat)
     await answer_all(chat, skip={"tax_code", "supplier_quotes"})
     assert "Mã số thuế: (bỏ qua)" in chat.text
-    assert "intake:edit:total_cost" in chat.payloads
+    await open_edit(chat, "total_cost")
     await chat.press("intake:edit:total_cost")
     assert "tổng kinh phí" in chat.text
     await chat.say("1,2 tỷ")
@@ -256,7 +257,7 @@ async def test_start_from_eligibility_prefills(app, chat):
         await chat.say(entry) if not entry.startswith("#") else await chat.press(entry[1:])
     assert "Loại hình: Hợp tác xã" in chat.text
     assert "Ngành nghề: Tiểu thủ công nghiệp" in chat.text
-    assert "intake:edit:entity_type" in chat.payloads
+    await open_edit(chat, "entity_type")
 
 
 async def test_malformed_and_stale_presses_are_polite(chat):

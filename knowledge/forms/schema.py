@@ -41,6 +41,9 @@ class Question(_Strict):
     at_most: str | None = None
     prefill_from: str | None = None
     refusal: str | None = None
+    # The summary's "Sửa" list groups steps by section; a step without one continues the
+    # section of the step before it.
+    section: str | None = Field(default=None, min_length=1, max_length=40)
 
     @model_validator(mode="after")
     def _kind_rules(self) -> Question:
@@ -112,3 +115,12 @@ class Form(_Strict):
 
     def ids(self) -> list[str]:
         return [q.id for q in self.steps]
+
+    def sections(self) -> list[tuple[str, list[Question]]]:
+        """(section title, its steps) in order; steps before any title go under the form's."""
+        groups: list[tuple[str, list[Question]]] = []
+        for question in self.steps:
+            if question.section or not groups:
+                groups.append((question.section or self.title, []))
+            groups[-1][1].append(question)
+        return groups
