@@ -16,6 +16,7 @@ from handlers.context import Context
 from handlers.eligibility_view import ask_reply, result_details, result_reply, summary
 from handlers.menu import main_menu
 from handlers.messages import Button, Reply
+from handlers.reminders import remember_sector
 from knowledge.eligibility import Answers, EligibilityRules, Verdict, evaluate
 from knowledge.eligibility.answers import BOOLEAN_KEYS, CHOICE_VALUES, NUMBER_KEYS
 from knowledge.eligibility.reading import ENTERPRISE, AnswerReader, number_in, yes_no
@@ -57,6 +58,16 @@ class EligibilityCapability(Capability):
         return self._restart(ctx)
 
     async def on_payload(self, ctx: Context, action: str) -> list[Reply]:
+        replies = await self._on_payload(ctx, action)
+        await remember_sector(ctx, ctx.state.bucket(NAME).get("answers", {}).get("sector"))
+        return replies
+
+    async def on_text(self, ctx: Context, text: str) -> list[Reply]:
+        replies = await self._on_text(ctx, text)
+        await remember_sector(ctx, ctx.state.bucket(NAME).get("answers", {}).get("sector"))
+        return replies
+
+    async def _on_payload(self, ctx: Context, action: str) -> list[Reply]:
         if self.rules is None:
             raise StaleButton
         head, _, rest = action.partition(":")
@@ -87,7 +98,7 @@ class EligibilityCapability(Capability):
             return self._apply(ctx, {key: value})
         raise StaleButton
 
-    async def on_text(self, ctx: Context, text: str) -> list[Reply]:
+    async def _on_text(self, ctx: Context, text: str) -> list[Reply]:
         if self.rules is None or self.reader is None:
             ctx.state.leave()
             return [main_menu(ctx, ctx.text("elig.unavailable"))]
@@ -140,7 +151,7 @@ class EligibilityCapability(Capability):
         return None
 
     def _confirm_restart(self, ctx: Context) -> list[Reply]:
-        """"Làm lại từ đầu" erases answers: ask first (nothing to lose: start at once)."""
+        """ "Làm lại từ đầu" erases answers: ask first (nothing to lose: start at once)."""
         bucket = ctx.state.bucket(NAME)
         if not bucket.get("answers"):
             return self._restart(ctx)

@@ -137,8 +137,7 @@ def _cited_lines(
         if cited_by[part]:
             lines.append(ctx.text(f"elig.result.{part}"))
             lines += [
-                ctx.text("elig.result.item", text=c.text, source=c.source)
-                for c in cited_by[part]
+                ctx.text("elig.result.item", text=c.text, source=c.source) for c in cited_by[part]
             ]
     return lines
 

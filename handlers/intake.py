@@ -21,6 +21,7 @@ from handlers.menu import main_menu, menu_button
 from handlers.messages import Button, Reply
 from handlers.personal_data import ask_erase, consent_buttons, erase, has_consent
 from handlers.ports import DraftRenderer
+from handlers.reminders import remember_sector
 from handlers.submissions import forward_attachment, revise
 from knowledge.forms.budget import check_budget
 from knowledge.forms.engine import (
@@ -62,7 +63,8 @@ class IntakeCapability(Capability):
             replies = await self._show(ctx, form, bucket, lead)
             restart = Button(ctx.text("intake.restart"), f"{CAP}:restart")
             return [*replies[:-1], _with(replies[-1], restart)]
-        return await self._fresh(ctx, form, {})
+        # What the eligibility check already learnt is not asked again.
+        return await self._fresh(ctx, form, self._prefill(ctx, form))
 
     async def _fresh(
         self, ctx: Context, form: Form, prefill: dict[str, Any], first: str = ""
@@ -148,6 +150,8 @@ class IntakeCapability(Capability):
                 )
             ]
         bucket["answers"][step] = value
+        if question.prefill_from == "sector":
+            await remember_sector(ctx, value)
         if step in bucket.get("skipped", []):
             bucket["skipped"].remove(step)
         # A dependent answer that no longer fits is asked again rather than kept silently.

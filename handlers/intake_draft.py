@@ -10,7 +10,7 @@ from handlers.context import Context
 from handlers.intake_view import budget_lines, limit_text, percent
 from handlers.messages import Button, Document, Reply, Target
 from handlers.ports import DraftRenderer
-from knowledge.formatting import format_date, format_money
+from knowledge.formatting import format_date, format_money, format_money_short
 from knowledge.forms.budget import check_budget
 from knowledge.forms.engine import applies, display
 from knowledge.forms.schema import Form
@@ -36,8 +36,36 @@ def file_stem(ctx: Context, prefix: str, establishment: str, ref: str) -> str:
     return f"{prefix}_{slug}_{date}_{ref}"
 
 
+def eligibility_facts(ctx: Context) -> dict[str, str | None]:
+    """What the owner told the eligibility check and the questionnaire does not ask again:
+    workforce and turnover (or capital), and whether the site is in a difficult area."""
+    elig = ctx.state.data.get("elig", {})
+    answers = elig.get("answers", {}) if isinstance(elig, dict) else {}
+    rules = ctx.kb.eligibility
+    parts: list[str] = []
+    for key in ("employees", "revenue_billion", "capital_billion"):
+        value = answers.get(key)
+        if not isinstance(value, int | float) or isinstance(value, bool) or rules is None:
+            continue
+        ranges = {option.value: option.label for option in rules.ranges.get(key, ())}
+        if value in ranges:
+            shown = ranges[value]
+        elif key == "employees":
+            shown = ctx.text("elig.people", count=f"{int(value)}")
+        else:
+            shown = format_money_short(round(value * 1_000_000_000))
+        parts.append(f"{ctx.text(f'elig.key.{key}')}: {shown}")
+    difficult = answers.get("difficult_area")
+    return {
+        "workforce": "; ".join(parts) or None,
+        "difficult_area": None
+        if not isinstance(difficult, bool)
+        else ctx.text("intake.doc_difficult_yes" if difficult else "intake.doc_difficult_no"),
+    }
+
+
 def draft_values(ctx: Context, form: Form, answers: dict[str, Any]) -> dict[str, str | None]:
-    values: dict[str, str | None] = {}
+    values: dict[str, str | None] = dict(eligibility_facts(ctx))
     for question in form.steps:
         value = answers.get(question.id)
         values[question.id] = display(question, value) if value is not None else None
@@ -117,6 +145,7 @@ def build_draft(
     assert template is not None
     values = draft_values(ctx, form, answers)
     labels = {q.id: q.label for q in form.steps}
+    labels |= {key: ctx.text(f"intake.doc_label_{key}") for key in ("workforce", "difficult_area")}
     # The submission id keeps two same-day drafts of one establishment from overwriting.
     ref = f"hs{submission_id}_v{version}"
     stem = file_stem(ctx, template.file_prefix, values.get("establishment_name") or "", ref)

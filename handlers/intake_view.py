@@ -149,7 +149,7 @@ def summary_reply(ctx: Context, form: Form, bucket: dict[str, Any], lead: str = 
 
 
 def edit_sections_reply(ctx: Context, form: Form, answers: dict[str, Any]) -> Reply:
-    """"Sửa": the sections that have a step to show, then back to the summary."""
+    """ "Sửa": the sections that have a step to show, then back to the summary."""
     buttons = [
         Button(title, f"{CAP}:edit_section:{index}")
         for index, (title, steps) in enumerate(form.sections())

@@ -27,6 +27,8 @@ DERIVED = frozenset(
         "month",
         "year",
         "establishment_upper",
+        "workforce",
+        "difficult_area",
         "project_name",
         "support_label",
         "counterpart",
