@@ -20,6 +20,7 @@ from handlers.reminders import remember_sector
 from knowledge.eligibility import Answers, EligibilityRules, Verdict, evaluate
 from knowledge.eligibility.answers import BOOLEAN_KEYS, CHOICE_VALUES, NUMBER_KEYS
 from knowledge.eligibility.reading import ENTERPRISE, AnswerReader, number_in, yes_no
+from knowledge.parsing.fold import fold
 
 NAME = "elig"
 # No real establishment has more; anything larger is a typo or a forged payload.
@@ -104,6 +105,8 @@ class EligibilityCapability(Capability):
             return [main_menu(ctx, ctx.text("elig.unavailable"))]
         bucket = ctx.state.bucket(NAME)
         step = ctx.state.step or ""
+        if step == "resume" and fold(text).startswith(("lam lai", "kiem tra lai")):
+            return self._confirm_restart(ctx)
         if step in ("confirm", "resume"):
             answer = yes_no(text)
             if answer is not None:
