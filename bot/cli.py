@@ -107,7 +107,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _chat(settings: Settings, user: str, json_mode: bool) -> int:
     from bot.app import build_app
-    from bot.channels.console.io import run_console
+    from bot.channels.console.io import memory_path, run_console
 
     app = await build_app(settings)
     try:
@@ -117,6 +117,9 @@ async def _chat(settings: Settings, user: str, json_mode: bool) -> int:
             json_mode=json_mode,
             stdin=sys.stdin,
             stdout=sys.stdout,
+            memory=memory_path(str(settings.data_dir), user),
+            # A person at the console is greeted; a script reading --json gets replies only.
+            greet=not json_mode,
         )
     finally:
         await app.close()

@@ -41,6 +41,15 @@ class Capability:
         """Free text while the user's state is in this capability's flow."""
         raise StaleButton
 
+    def claims(self, ctx: Context, text: str) -> bool:
+        """True when this typed text belongs here whatever flow the user is in (e.g.
+        "nhắc tôi ngày 15/6 …" is a reminder request at the menu, in the FAQ or in a flow)."""
+        return False
+
+    async def on_claimed(self, ctx: Context, text: str) -> list[Reply]:
+        """Text this capability `claims`."""
+        raise StaleButton
+
     async def on_cancel(self, ctx: Context) -> list[Reply] | None:
         """/huy inside this flow; None lets the core leave the flow at once (answers kept)."""
         return None

@@ -65,6 +65,9 @@ class Core:
             return await self._command(ctx, command, text)
         if not _has_words(text):
             return [main_menu(ctx, ctx.text("core.no_words"))]
+        claimant = next((c for c in self._caps.values() if c.claims(ctx, text)), None)
+        if claimant is not None:
+            return await claimant.on_claimed(ctx, text)
         flow = self._caps.get(ctx.state.flow or "")
         if flow is not None:
             return await flow.on_text(ctx, text)

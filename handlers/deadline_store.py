@@ -37,6 +37,10 @@ class RemindersPort(Protocol):
         """Unsubscribing mutes the user's pending reminders; subscribing revives them."""
         ...
 
+    async def set_sector(self, user_id: int, sector: str, now: datetime) -> bool:
+        """Remember the owner's SPEC §4 sector code (audience `nganh:`); True if it changed."""
+        ...
+
     async def upcoming_for_user(
         self, user_id: int, today: date, limit: int = 10
     ) -> list[DeadlineView]: ...

@@ -14,9 +14,10 @@ from typing import Any
 
 from handlers.capability import Capability, CommandHandler, StaleButton
 from handlers.context import Context
-from handlers.eligibility_view import ask_reply, result_reply, summary
+from handlers.eligibility_view import ask_reply, result_details, result_reply, summary
 from handlers.menu import main_menu
 from handlers.messages import Button, ConversationState, Reply
+from handlers.reminders import remember_sector
 from knowledge.eligibility import Answers, EligibilityRules, Verdict, evaluate
 from knowledge.eligibility.answers import BOOLEAN_KEYS, CHOICE_VALUES, NUMBER_KEYS
 from knowledge.eligibility.reading import ENTERPRISE, AnswerReader, number_in, yes_no
@@ -56,6 +57,9 @@ class EligibilityCapability(Capability):
         if self.rules is None:
             return [main_menu(ctx, ctx.text("elig.unavailable"))]
         bucket = ctx.state.bucket(NAME)
+        if bucket.get("answers") and bucket.get("done"):
+            # Re-opened after a verdict: the last result first, not the questions again.
+            return [Reply(ctx.text("elig.last_result")), *self._next(ctx)]
         if bucket.get("answers") and not bucket.get("done"):
             ctx.state.enter(NAME, "resume")
             text = ctx.text("elig.resume", summary=summary(ctx, self.rules, bucket["answers"]))
@@ -67,6 +71,11 @@ class EligibilityCapability(Capability):
         return self._restart(ctx)
 
     async def on_payload(self, ctx: Context, action: str) -> list[Reply]:
+        replies = await self._on_payload(ctx, action)
+        await remember_sector(ctx, ctx.state.bucket(NAME).get("answers", {}).get("sector"))
+        return replies
+
+    async def _on_payload(self, ctx: Context, action: str) -> list[Reply]:
         if self.rules is None:
             raise StaleButton
         head, _, rest = action.partition(":")
@@ -74,7 +83,11 @@ class EligibilityCapability(Capability):
         if action == "start":
             return await self.start(ctx)
         if action == "restart":
+            return self._confirm_restart(ctx)
+        if action == "restart_yes":
             return self._restart(ctx)
+        if action == "details":
+            return [result_details(ctx, self.rules, self._evaluate(ctx))]
         if action == "resume":
             return self._next(ctx)
         if action == "back":
@@ -95,12 +108,12 @@ class EligibilityCapability(Capability):
 
     async def on_text(self, ctx: Context, text: str) -> list[Reply]:
         replies = await self._on_text(ctx, text)
+        answers = ctx.state.bucket(NAME).get("answers", {})
+        await remember_sector(ctx, answers.get("sector"))
         # An old province ("xưởng ở Sóc Trăng cũ") is named with its new one; a site in a
         # phường or đặc khu gets the two-tier caveat (legal-update-2026 §2.3 item 4).
         notes = [ctx.kb.province_note(text)]
-        if ctx.state.bucket(NAME).get("answers", {}).get("site_area") is None and _unsettled_site(
-            text
-        ):
+        if answers.get("site_area") is None and _unsettled_site(text):
             notes.append(ctx.text("elig.site_unsettled"))
         lead = "\n".join(n for n in notes if n)
         return [Reply(lead), *replies] if lead else replies
@@ -111,11 +124,13 @@ class EligibilityCapability(Capability):
             return [main_menu(ctx, ctx.text("elig.unavailable"))]
         bucket = ctx.state.bucket(NAME)
         step = ctx.state.step or ""
+        if step == "resume" and fold(text).startswith(("lam lai", "kiem tra lai")):
+            return self._confirm_restart(ctx)
         if step in ("confirm", "resume"):
             answer = yes_no(text)
             if answer is not None:
                 if step == "resume":
-                    return self._next(ctx) if answer else self._restart(ctx)
+                    return self._next(ctx) if answer else self._confirm_restart(ctx)
                 pending = bucket.pop("pending", None) or {}
                 return self._apply(ctx, pending) if answer else self._next(ctx)
         found = self.reader.read(text)
@@ -156,6 +171,17 @@ class EligibilityCapability(Capability):
             value = number_in(text, money=step != "employees")
             return value if value is not None and value <= _MAX_NUMBER else None
         return None
+
+    def _confirm_restart(self, ctx: Context) -> list[Reply]:
+        """ "Làm lại từ đầu" erases answers: ask first (nothing to lose: start at once)."""
+        bucket = ctx.state.bucket(NAME)
+        if not bucket.get("answers"):
+            return self._restart(ctx)
+        buttons = (
+            Button(ctx.text("elig.btn.restart_yes"), "elig:restart_yes"),
+            Button(ctx.text("elig.btn.keep"), "elig:resume"),
+        )
+        return [Reply(ctx.text("elig.restart_confirm"), buttons)]
 
     def _restart(self, ctx: Context) -> list[Reply]:
         ctx.state.data[NAME] = {"answers": {}, "history": []}

@@ -87,35 +87,75 @@ def ask_reply(ctx: Context, rules: EligibilityRules, key: str, answers: dict[str
     else:
         text = ctx.text(f"elig.q.{key}")
     buttons = [*_options(ctx, rules, key), Button(ctx.text("elig.btn.back"), "elig:back")]
-    return Reply(text, tuple(buttons))
+    return Reply(text, tuple(buttons), expects="number" if key in NUMBER_KEYS else "")
+
+
+# The verdict's first message must fit a phone screen; reasons and sources go behind
+# "Xem chi tiết" (issue 15).
+RESULT_FIRST_MAX = 900
 
 
 def result_reply(ctx: Context, rules: EligibilityRules, verdict: Verdict) -> Reply:
-    item = "elig.result.item"
+    """The verdict in a few lines (≤ RESULT_FIRST_MAX characters) with its buttons; the
+    reasons, priorities and what could change the result are in `result_details`."""
     lines = [ctx.text(f"elig.result.{verdict.verdict}", missing=", ".join(verdict.missing))]
-    # The support list is shown as buttons; repeating it as a reason only lengthens the screen.
-    reasons = [r for r in verdict.reasons if r.source != rules.criteria.supports.source]
-    sections = (
-        ("elig.result.reasons", reasons),
-        ("elig.result.priority", verdict.priority),
-        ("elig.result.changes", verdict.changes),
-    )
-    for title, cited in sections:
-        if cited:
-            lines.append(ctx.text(title))
-            lines += [ctx.text(item, text=c.text, source=readable(c.source)) for c in cited]
+    if verdict.priority:
+        lines.append(ctx.text("elig.result.priority_count", count=len(verdict.priority)))
     topics = rules.criteria.supports.topics
     buttons = [Button(topics[t].label, f"faq:t:{t}") for t in verdict.supports]
     if verdict.verdict == "eligible":
         lines.append(ctx.text("elig.result.supports"))
         buttons.append(Button(ctx.text("elig.btn.draft"), "intake:from_elig"))
+    reasons = [r for r in verdict.reasons if r.source != rules.criteria.supports.source]
     status = status_text(ctx.kb.ui, _statuses(rules, [*reasons, *verdict.priority]))
-    lines.append(status or ctx.text("elig.result.note", note=verdict.note))
+    note = status or ctx.text("elig.result.note", note=verdict.note)
+    if verdict.verdict == "not_eligible":
+        # Why not, and what would change it, as far as the screen allows.
+        budget = RESULT_FIRST_MAX - len(note) - sum(len(line) + 1 for line in lines) - 1
+        for line in _cited_lines(ctx, rules, verdict, ("reasons", "changes")):
+            if len(line) + 1 > budget:
+                break
+            lines.append(line)
+            budget -= len(line) + 1
+    lines.append(note)
+    text = "\n".join(lines)
+    if len(text) > RESULT_FIRST_MAX:
+        text = text[: RESULT_FIRST_MAX - 1].rsplit(" ", 1)[0] + "…"
     buttons += [
+        Button(ctx.text("elig.btn.details"), "elig:details"),
         Button(ctx.text("elig.btn.back"), "elig:back"),
         Button(ctx.text("elig.btn.again"), "elig:restart"),
         menu_button(ctx),
     ]
+    return Reply(text, tuple(buttons))
+
+
+def _cited_lines(
+    ctx: Context, rules: EligibilityRules, verdict: Verdict, parts: tuple[str, ...]
+) -> list[str]:
+    """A title line then one "• text (source)" line per cited fact, for each part."""
+    # The support list is shown as buttons; repeating it as a reason only lengthens the screen.
+    reasons = [r for r in verdict.reasons if r.source != rules.criteria.supports.source]
+    cited_by = {"reasons": reasons, "priority": verdict.priority, "changes": verdict.changes}
+    lines: list[str] = []
+    for part in parts:
+        if cited_by[part]:
+            lines.append(ctx.text(f"elig.result.{part}"))
+            lines += [
+                ctx.text("elig.result.item", text=c.text, source=readable(c.source))
+                for c in cited_by[part]
+            ]
+    return lines
+
+
+def result_details(ctx: Context, rules: EligibilityRules, verdict: Verdict) -> Reply:
+    """Why: the cited reasons, priorities and changes behind the verdict, with sources."""
+    lines = [ctx.text("elig.result.details_title")]
+    lines += _cited_lines(ctx, rules, verdict, ("reasons", "priority", "changes"))
+    buttons = [Button(ctx.text("elig.btn.draft"), "intake:from_elig")] * (
+        verdict.verdict == "eligible"
+    )
+    buttons += [Button(ctx.text("elig.btn.again"), "elig:restart"), menu_button(ctx)]
     return Reply("\n".join(lines), tuple(buttons))
 
 

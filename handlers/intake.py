@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from handlers.capability import Capability, CommandHandler, StaleButton
 from handlers.context import Context
 from handlers.eligibility import eligibility_answers
 from handlers.intake_draft import forward_attachment, submit
-from handlers.intake_view import CAP, budget_lines, question_reply, summary_reply
+from handlers.intake_view import (
+    CAP,
+    budget_lines,
+    edit_fields_reply,
+    edit_sections_reply,
+    question_reply,
+    summary_reply,
+)
 from handlers.menu import main_menu, menu_button
 from handlers.messages import Button, Reply
 from handlers.personal_data import ask_erase, consent_buttons, erase, has_consent
 from handlers.ports import DraftRenderer
+from handlers.reminders import remember_sector
 from handlers.submissions import owned_submission, status_label
 from knowledge.forms.budget import check_budget
 from knowledge.forms.engine import (
@@ -23,18 +32,21 @@ from knowledge.forms.engine import (
     next_step,
     parse_answer,
     previous_step,
+    skipped_steps,
 )
 from knowledge.forms.schema import Form
 from knowledge.parsing import ParseError
 from knowledge.parsing.fold import fold
 from knowledge.parsing.yes_no import read_yes_no
+from knowledge.search.normalise import has_diacritics
 
 SUMMARY, CONSENT = "summary", "consent"
 _WRONG_LIMIT = 3
+# Typed agreement with the answer offered back with diacritics.
+_AGREE = frozenset({"dung", "dung roi", "ok", "u", "vang", "co", "dong y", "chuan"})
 # The production-site address step (its text feeds the đề án); an old province named in it
 # gets the new one added.
 SITE_ADDRESS = "site_address"
-
 
 
 async def revise(ctx: Context, form: Form, raw_id: str) -> list[Reply]:
@@ -48,8 +60,10 @@ async def revise(ctx: Context, form: Form, raw_id: str) -> list[Reply]:
     bucket = ctx.state.bucket(CAP)
     consent = bucket.get("consent")
     bucket.clear()
+    answers = dict(record.answers)
     bucket.update(
-        consent=consent, answers=dict(record.answers), skipped=[], prefilled=[], errors={},
+        consent=consent, answers=answers, skipped=skipped_steps(form, answers), prefilled=[],
+        errors={},
         submission_id=record.id, step=SUMMARY,
     )  # fmt: skip
     ctx.state.enter(CAP, SUMMARY)
@@ -77,7 +91,8 @@ class IntakeCapability(Capability):
             replies = await self._show(ctx, form, bucket, lead)
             restart = Button(ctx.text("intake.restart"), f"{CAP}:restart")
             return [*replies[:-1], _with(replies[-1], restart)]
-        return await self._fresh(ctx, form, {})
+        # What the eligibility check already learnt is not asked again.
+        return await self._fresh(ctx, form, self._prefill(ctx, form))
 
     async def _fresh(
         self, ctx: Context, form: Form, prefill: dict[str, Any], first: str = ""
@@ -168,6 +183,8 @@ class IntakeCapability(Capability):
                 )
             ]
         bucket["answers"][step] = value
+        if question.prefill_from == "sector":
+            await remember_sector(ctx, value)
         if step in bucket.get("skipped", []):
             bucket["skipped"].remove(step)
         # A dependent answer that no longer fits is asked again rather than kept silently.
@@ -192,6 +209,9 @@ class IntakeCapability(Capability):
         question = form.step(step or "")
         if question is None:
             return [summary_reply(ctx, form, bucket, ctx.text("intake.summary_hint"))]
+        offer = bucket.pop("restore", None)
+        if isinstance(offer, dict) and offer.get("step") == step and fold(text) in _AGREE:
+            return await self._accept(ctx, form, bucket, question.id, offer["restored"])
         if question.optional and means_unknown(text):
             return await self._skip(ctx, form, bucket, question.id)
         try:
@@ -204,18 +224,48 @@ class IntakeCapability(Capability):
             reply = question_reply(ctx, form, bucket, question, exc.message)
             if errors[step] >= _WRONG_LIMIT:
                 reply = _with(
-                    Reply(
-                        f"{reply.text}\n{ctx.text('intake.wrong_again')}",
-                        reply.buttons,
-                        request_contact=reply.request_contact,
-                    ),
+                    replace(reply, text=f"{reply.text}\n{ctx.text('intake.wrong_again')}"),
                     Button(ctx.text("menu.contact"), "menu:contact"),
                 )
             return [reply]
         lead = ""
         if question.id == SITE_ADDRESS and isinstance(value, str):
             value, lead = site_with_new_province(ctx, value)
+        offer = self._restore_offer(ctx, bucket, question.id, value)
+        if offer is not None:
+            return [offer]
         return await self._accept(ctx, form, bucket, question.id, value, lead)
+
+    def _restore_offer(
+        self, ctx: Context, bucket: dict[str, Any], step: str, value: Any
+    ) -> Reply | None:
+        """Free text typed without diacritics: offer it back with diacritics restored (from
+        the knowledge base's vocabulary) before it goes into the đề án; kept as typed, the
+        draft marks it for the officer."""
+        question = ctx.kb.intake_form.step(step) if ctx.kb.intake_form else None
+        restorer = ctx.kb.restorer
+        if question is None or question.kind != "text" or restorer is None:
+            return None
+        if not isinstance(value, str) or has_diacritics(value):
+            return None
+        restored = restorer.restore(value)
+        if not restored.changed:
+            return None
+        bucket["restore"] = {"step": step, "typed": value, "restored": restored.text}
+        buttons = (
+            Button(ctx.text("intake.restore_yes"), f"{CAP}:restore_yes"),
+            Button(ctx.text("intake.restore_no"), f"{CAP}:restore_no"),
+        )
+        return Reply(ctx.text("intake.restore_offer", text=restored.text), buttons)
+
+    async def _restore_answer(
+        self, ctx: Context, form: Form, bucket: dict[str, Any], accept: bool
+    ) -> list[Reply]:
+        offer = bucket.pop("restore", None)
+        if not isinstance(offer, dict) or offer.get("step") != bucket.get("step"):
+            raise StaleButton
+        value = offer["restored"] if accept else offer["typed"]
+        return await self._accept(ctx, form, bucket, offer["step"], value)
 
     async def on_payload(self, ctx: Context, action: str) -> list[Reply]:
         form = ctx.kb.intake_form
@@ -241,9 +291,19 @@ class IntakeCapability(Capability):
                 ctx.state.leave()
                 return [main_menu(ctx, ctx.text("core.cancelled"))]
             return await self._show(ctx, form, bucket, ctx.text("intake.continue"))
+        if verb in ("restart_yes", "restart_no"):
+            if pending != "restart" or not bucket.get("step"):
+                raise StaleButton
+            ctx.state.enter(CAP, bucket["step"])
+            if verb == "restart_yes":
+                prefill = self._prefill(ctx, form)
+                return await self._fresh(ctx, form, prefill, ctx.text("intake.restarted"))
+            return await self._show(ctx, form, bucket, ctx.text("intake.continue"))
         if not bucket.get("step"):
             raise StaleButton
         ctx.state.enter(CAP, bucket["step"])
+        if verb in ("restore_yes", "restore_no"):
+            return await self._restore_answer(ctx, form, bucket, verb == "restore_yes")
         return await self._step_action(ctx, form, bucket, verb, rest)
 
     async def _step_action(
@@ -253,7 +313,20 @@ class IntakeCapability(Capability):
         if verb in ("consent_yes", "consent_no") and step == CONSENT:
             return await self._consent(ctx, form, bucket, verb == "consent_yes")
         if verb == "restart":
-            return await self._fresh(ctx, form, {}, ctx.text("intake.restarted"))
+            bucket["pending"] = "restart"
+            buttons = (
+                Button(ctx.text("intake.restart_yes"), f"{CAP}:restart_yes"),
+                Button(ctx.text("intake.restart_no"), f"{CAP}:restart_no"),
+            )
+            return [Reply(ctx.text("intake.restart_confirm"), buttons)]
+        if verb == "edit_menu" and step == SUMMARY:
+            return [edit_sections_reply(ctx, form, bucket["answers"])]
+        if verb == "edit_section" and step == SUMMARY and rest.isdigit():
+            if int(rest) >= len(form.sections()):
+                raise StaleButton
+            return [edit_fields_reply(ctx, form, bucket["answers"], int(rest))]
+        if verb == "summary" and step == SUMMARY:
+            return [summary_reply(ctx, form, bucket)]
         if verb == "edit" and form.step(rest) is not None and step == SUMMARY:
             bucket["mode"] = "edit"
             return await self._goto(ctx, form, bucket, rest)
@@ -328,15 +401,26 @@ class IntakeCapability(Capability):
             bucket["mode"] = "edit"
             lead = ctx.text("intake.missing", label=question.label)
             return await self._goto(ctx, form, bucket, missing, lead)
-        submission_id, version, document = await submit(ctx, form, bucket, self.renderer)
+        submission_id, version, document, sent = await submit(ctx, form, bucket, self.renderer)
         consent = bucket.get("consent")
         bucket.clear()
         bucket.update(consent=consent, last_submission=submission_id)
         ctx.state.leave()
         ctx.emit("intake.finished")
-        key = "intake.submitted" if ctx.config.officer_chat else "intake.submitted_no_officer"
-        buttons = (Button(ctx.text("sub.mine"), "sub:mine"), menu_button(ctx))
-        return [Reply(ctx.text(key, version=version), buttons, (document,))]
+        if sent:
+            text = ctx.text("intake.submitted", version=version, id=submission_id)
+            buttons: tuple[Button, ...] = (
+                Button(ctx.text("sub.mine"), "sub:mine"),
+                menu_button(ctx),
+            )
+        else:
+            text = ctx.text("intake.submitted_no_officer", version=version, id=submission_id)
+            buttons = (
+                Button(ctx.text("menu.contact"), "menu:contact"),
+                Button(ctx.text("sub.mine"), "sub:mine"),
+                menu_button(ctx),
+            )
+        return [Reply(text, buttons, (document,))]
 
     # Cancel, erase, attachments ---------------------------------------------------------------
     async def _erase_command(self, ctx: Context, argument: str) -> list[Reply]:
@@ -384,4 +468,4 @@ def site_with_new_province(ctx: Context, address: str) -> tuple[str, str]:
 
 
 def _with(reply: Reply, button: Button) -> Reply:
-    return Reply(reply.text, (*reply.buttons, button), reply.documents, reply.request_contact)
+    return replace(reply, buttons=(*reply.buttons, button))

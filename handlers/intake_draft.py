@@ -10,18 +10,20 @@ from handlers.context import Context
 from handlers.intake_view import budget_lines, limit_text, percent
 from handlers.messages import Button, Document, Reply, Target
 from handlers.ports import DraftRenderer
-from knowledge.formatting import format_date, format_money, group_digits
+from knowledge.formatting import format_date, format_money, format_money_short, group_digits
 from knowledge.forms.budget import check_budget
 from knowledge.forms.engine import applies, display
 from knowledge.forms.roles import Role
 from knowledge.forms.schema import Form
 from knowledge.parsing import mask_phone
 from knowledge.parsing.fold import fold
+from knowledge.search.normalise import has_diacritics
 from knowledge.templates.de_an import DraftDocument, compose
 from knowledge.topics import STATUS_KEYS
 
 log = logging.getLogger(__name__)
 _MACHINERY = ("may_moc_thiet_bi", "day_chuyen", "mo_hinh_trinh_dien")
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
 
 
 def kept_answers(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
@@ -55,8 +57,36 @@ def baseline_scale(ctx: Context, form: Form, answers: dict[str, Any]) -> str | N
     return "; ".join(parts) or None
 
 
+def eligibility_facts(ctx: Context) -> dict[str, str | None]:
+    """What the owner told the eligibility check and the questionnaire does not ask again:
+    workforce and turnover (or capital), and whether the site is in a difficult area."""
+    elig = ctx.state.data.get("elig", {})
+    answers = elig.get("answers", {}) if isinstance(elig, dict) else {}
+    rules = ctx.kb.eligibility
+    parts: list[str] = []
+    for key in ("employees", "revenue_billion", "capital_billion"):
+        value = answers.get(key)
+        if not isinstance(value, int | float) or isinstance(value, bool) or rules is None:
+            continue
+        ranges = {option.value: option.label for option in rules.ranges.get(key, ())}
+        if value in ranges:
+            shown = ranges[value]
+        elif key == "employees":
+            shown = ctx.text("elig.people", count=f"{int(value)}")
+        else:
+            shown = format_money_short(round(value * 1_000_000_000))
+        parts.append(f"{ctx.text(f'elig.key.{key}')}: {shown}")
+    difficult = answers.get("difficult_area")
+    return {
+        "workforce": "; ".join(parts) or None,
+        "difficult_area": None
+        if not isinstance(difficult, bool)
+        else ctx.text("intake.doc_difficult_yes" if difficult else "intake.doc_difficult_no"),
+    }
+
+
 def draft_values(ctx: Context, form: Form, answers: dict[str, Any]) -> dict[str, str | None]:
-    values: dict[str, str | None] = {}
+    values: dict[str, str | None] = dict(eligibility_facts(ctx))
     for question in form.steps:
         value = answers.get(question.id)
         values[question.id] = display(question, value) if value is not None else None
@@ -78,9 +108,17 @@ def draft_values(ctx: Context, form: Form, answers: dict[str, Any]) -> dict[str,
         name = ctx.text(
             "intake.project_name_other", support=support.lower(), establishment=establishment
         )
+    today = ctx.local_now.date()
     values.update(
         today=format_date(ctx.local_now),
-        baseline_scale=baseline_scale(ctx, form, answers),
+        # The baseline figures typed at intake, else what the eligibility check was told.
+        baseline_scale=baseline_scale(ctx, form, answers) or values.get("workforce"),
+        place=place_of(values.get("site_address") or "") or None,
+        # NĐ 30/2020 Phụ lục I: a 0 before days under 10 and months 1 and 2.
+        day=f"{today.day:02d}",
+        month=f"{today.month:02d}" if today.month < 3 else str(today.month),
+        year=str(today.year),
+        establishment_upper=establishment.upper() or None,
         project_name=name,
         support_label=support or None,
         commitment_funding=ctx.text("intake.commitment_funding")
@@ -99,9 +137,36 @@ def draft_values(ctx: Context, form: Form, answers: dict[str, Any]) -> dict[str,
             requested_percent=percent(check.requested_percent),
             counterpart_percent=percent(100 - check.requested_percent),
             support_limit=limit_text(ctx, check),
-            budget_notes=" ".join(budget_lines(ctx, check)[1:]) or None,
+            budget_notes=" ".join(budget_lines(ctx, check, document=True)[1:]) or None,
         )
     return values
+
+
+_COMMUNE = ("xa ", "phuong ", "thi tran ", "dac khu ")
+_PROVINCE = ("tinh ", "thanh pho ", "tp ")
+
+
+def place_of(address: str) -> str:
+    """The place of the date line (NĐ 30/2020 Phụ lục I): "Xã Tân Hòa, tỉnh Phú Thọ" out of
+    "thôn 3, xã Tân Hòa, tỉnh Phú Thọ"; the address itself when it names no commune."""
+    parts = [p.strip() for p in address.split(",") if p.strip()]
+    commune = next((p for p in parts if fold(p).startswith(_COMMUNE)), None)
+    province = next((p for p in parts if fold(p).startswith(_PROVINCE)), None)
+    chosen = [p for p in (commune, province) if p] if commune else parts
+    text = ", ".join(chosen)
+    return text[:1].upper() + text[1:]
+
+
+def unaccented_fields(form: Form, answers: dict[str, Any]) -> frozenset[str]:
+    """Free-text answers written without any diacritics: the officer checks their spelling."""
+    return frozenset(
+        q.id
+        for q in form.steps
+        if q.kind == "text"
+        and isinstance(answers.get(q.id), str)
+        and len(_LETTERS.findall(answers[q.id])) >= 2
+        and not has_diacritics(answers[q.id])
+    )
 
 
 def build_draft(
@@ -112,12 +177,16 @@ def build_draft(
     values = draft_values(ctx, form, answers)
     labels = {q.id: q.label for q in form.steps}
     labels["baseline_scale"] = ctx.text("followup.scale.label")
+    labels |= {key: ctx.text(f"intake.doc_label_{key}") for key in ("workforce", "difficult_area")}
     # The submission id keeps two same-day drafts of one establishment from overwriting.
     ref = f"hs{submission_id}_v{version}"
     establishment = str(form.answer(answers, Role.ESTABLISHMENT) or "")
     stem = file_stem(ctx, template.file_prefix, establishment, ref)
     statuses = {key: ctx.text(f"faq.status.{key}") for key in STATUS_KEYS}
-    return compose(template, values, answers, labels, stem, statuses)
+    flagged = unaccented_fields(form, answers)
+    derived = {"site_address": "place", "establishment_name": "establishment_upper"}
+    flagged |= {derived[f] for f in flagged if f in derived}
+    return compose(template, values, answers, labels, stem, statuses, frozenset(flagged))
 
 
 def officer_summary(ctx: Context, form: Form, answers: dict[str, Any]) -> list[str]:
@@ -142,8 +211,12 @@ def officer_buttons(ctx: Context, submission_id: int) -> tuple[Button, ...]:
 
 async def submit(
     ctx: Context, form: Form, bucket: dict[str, Any], renderer: DraftRenderer
-) -> tuple[int, int, Document]:
-    """Save (or update) the submission, write the next draft version, tell the officers."""
+) -> tuple[int, int, Document, bool]:
+    """Save (or update) the submission, write the next draft version, tell the officers.
+
+    The last value is True only when an officer chat is configured and the notice for it was
+    queued now: only then may the owner be told the dossier was sent.
+    """
     answers = kept_answers(form, bucket.get("answers", {}))
     establishment = str(form.answer(answers, Role.ESTABLISHMENT) or "")
     store = ctx.store.submissions
@@ -169,6 +242,7 @@ async def submit(
         version,
         mask_phone(str(form.answer(answers, Role.PHONE) or "")),
     )
+    sent = False
     if ctx.config.officer_chat is not None:
         text = "\n".join(
             [
@@ -181,14 +255,14 @@ async def submit(
                 *officer_summary(ctx, form, answers),
             ]
         )
-        await ctx.store.outbox.enqueue(
+        sent = await ctx.store.outbox.enqueue(
             key=f"sub:{submission_id}:v{version}:officer",
             target=ctx.config.officer_chat,
             reply=Reply(text, officer_buttons(ctx, submission_id), (document,)),
             due_at=ctx.now,
             kind="intake",
         )
-    return submission_id, version, document
+    return submission_id, version, document, sent
 
 
 async def forward_attachment(ctx: Context, bucket: dict[str, Any]) -> list[Reply] | None:

@@ -12,6 +12,8 @@ from knowledge.forms.engine import applies, display, previous_step, shown
 from knowledge.forms.schema import Form, Question
 
 CAP = "intake"
+# Steps answered with digits: a typed number is the answer, never a button's number.
+TYPED_DIGITS = frozenset({"number", "money", "date", "phone", "tax_code"})
 
 
 def percent(value: float) -> str:
@@ -55,7 +57,12 @@ def question_reply(
     skip = bucket.get("prefilled", [])
     if bucket.get("mode") == "edit" or previous_step(form, answers, question.id, skip):
         buttons.append(Button(ctx.text("intake.back"), f"{CAP}:back"))
-    return Reply("\n".join(lines), tuple(buttons), request_contact=question.kind == "phone")
+    return Reply(
+        "\n".join(lines),
+        tuple(buttons),
+        request_contact=question.kind == "phone",
+        expects="number" if question.kind in TYPED_DIGITS else "",
+    )
 
 
 def limit_text(ctx: Context, check: BudgetCheck) -> str:
@@ -73,8 +80,12 @@ def limit_text(ctx: Context, check: BudgetCheck) -> str:
     )
 
 
-def budget_lines(ctx: Context, check: BudgetCheck) -> list[str]:
-    """Counterpart, then a warning for each limit exceeded (the amount itself is never changed)."""
+def budget_lines(ctx: Context, check: BudgetCheck, *, document: bool = False) -> list[str]:
+    """Counterpart, then a warning for each limit exceeded (the amount itself is never changed).
+
+    `document`: the wording of the đề án (no chat voice, no buttons) instead of the chat's.
+    """
+    doc = "doc_" if document else ""
     lines = [
         ctx.text(
             "intake.counterpart",
@@ -88,7 +99,7 @@ def budget_lines(ctx: Context, check: BudgetCheck) -> list[str]:
     if check.over_rate and limit is not None and check.by_rate is not None:
         lines.append(
             ctx.text(
-                "intake.warn_rate",
+                f"intake.{doc}warn_rate",
                 requested=requested,
                 percent=percent(check.requested_percent),
                 rate=limit.rate_percent,
@@ -96,9 +107,11 @@ def budget_lines(ctx: Context, check: BudgetCheck) -> list[str]:
             )
         )
     if check.over_cap and limit is not None and limit.cap is not None:
-        lines.append(ctx.text("intake.warn_cap", requested=requested, cap=format_money(limit.cap)))
+        lines.append(
+            ctx.text(f"intake.{doc}warn_cap", requested=requested, cap=format_money(limit.cap))
+        )
     if check.over_rate or check.over_cap:
-        lines.append(ctx.text("intake.warn_keep", note=note).strip())
+        lines.append(ctx.text(f"intake.{doc}warn_keep", note=note).strip())
     elif limit is not None and limit.rate_percent is not None:
         lines.append(ctx.text("intake.within_limits", source=limit.source, note=note).strip())
     elif limit is not None:
@@ -106,12 +119,16 @@ def budget_lines(ctx: Context, check: BudgetCheck) -> list[str]:
     return lines
 
 
+# A phone shows about eight buttons without scrolling; the summary keeps within it and lists
+# the fields to edit one section at a time ("Sửa" → sections → fields).
+MAX_SUMMARY_BUTTONS = 8
+
+
 def summary_reply(ctx: Context, form: Form, bucket: dict[str, Any], lead: str = "") -> Reply:
     answers = bucket.get("answers", {})
     skipped = set(bucket.get("skipped", []))
     lines = [lead] if lead else []
     lines.append(ctx.text("intake.summary_title"))
-    buttons: list[Button] = []
     for question in form.steps:
         if not applies(question, answers):
             continue
@@ -120,12 +137,35 @@ def summary_reply(ctx: Context, form: Form, bucket: dict[str, Any], lead: str = 
         else:
             value = display(question, answers[question.id])
         lines.append(f"• {question.label}: {value}")
-        buttons.append(
-            Button(ctx.text("intake.edit", label=question.label), f"{CAP}:edit:{question.id}")
-        )
     check = check_budget(form, answers)
     if check is not None:
         lines += ["", *budget_lines(ctx, check)]
-    buttons.append(Button(ctx.text("intake.submit"), f"{CAP}:submit"))
-    buttons.append(Button(ctx.text("intake.back"), f"{CAP}:back"))
-    return Reply("\n".join(lines), tuple(buttons))
+    buttons = (
+        Button(ctx.text("intake.submit"), f"{CAP}:submit"),
+        Button(ctx.text("intake.edit_menu"), f"{CAP}:edit_menu"),
+        Button(ctx.text("intake.back"), f"{CAP}:back"),
+    )
+    return Reply("\n".join(lines), buttons)
+
+
+def edit_sections_reply(ctx: Context, form: Form, answers: dict[str, Any]) -> Reply:
+    """ "Sửa": the sections that have a step to show, then back to the summary."""
+    buttons = [
+        Button(title, f"{CAP}:edit_section:{index}")
+        for index, (title, steps) in enumerate(form.sections())
+        if any(applies(q, answers) for q in steps)
+    ]
+    buttons.append(Button(ctx.text("intake.to_summary"), f"{CAP}:summary"))
+    return Reply(ctx.text("intake.edit_pick_section"), tuple(buttons))
+
+
+def edit_fields_reply(ctx: Context, form: Form, answers: dict[str, Any], index: int) -> Reply:
+    """The steps of one section, each a "Sửa: …" button, then back to the sections."""
+    title, steps = form.sections()[index]
+    buttons = [
+        Button(ctx.text("intake.edit", label=q.label), f"{CAP}:edit:{q.id}")
+        for q in steps
+        if applies(q, answers)
+    ]
+    buttons.append(Button(ctx.text("intake.back"), f"{CAP}:edit_menu"))
+    return Reply(ctx.text("intake.edit_pick_field", section=title), tuple(buttons))

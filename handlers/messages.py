@@ -129,13 +129,21 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     documents: tuple[Document, ...] = ()
     request_contact: bool = False
+    # "number" while the question on screen wants a number, an amount or a date: a channel
+    # that lets digits press numbered buttons (console, Zalo's numbered lists) must read typed
+    # digits as the answer instead.
+    expects: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "buttons": [{"label": b.label, "payload": b.payload} for b in self.buttons],
-            "documents": [d.to_dict() for d in self.documents],
-        } | ({"request_contact": True} if self.request_contact else {})
+        return (
+            {
+                "text": self.text,
+                "buttons": [{"label": b.label, "payload": b.payload} for b in self.buttons],
+                "documents": [d.to_dict() for d in self.documents],
+            }
+            | ({"request_contact": True} if self.request_contact else {})
+            | ({"expects": self.expects} if self.expects else {})
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Reply:
@@ -144,6 +152,7 @@ class Reply:
             buttons=tuple(Button(**b) for b in data.get("buttons", ())),
             documents=tuple(Document.from_dict(d) for d in data.get("documents", ())),
             request_contact=bool(data.get("request_contact", False)),
+            expects=str(data.get("expects", "")),
         )
 
 

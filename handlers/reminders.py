@@ -15,6 +15,7 @@ from handlers.messages import Button, Reply, Target
 from knowledge.formatting import format_date, format_datetime
 from knowledge.parsing.dates import parse_date
 from knowledge.parsing.errors import ParseError
+from knowledge.search.normalise import fold as fold_letters
 
 NAME = "rem"
 SNOOZE = timedelta(days=1)
@@ -32,6 +33,13 @@ _LEAD = re.compile(
 )
 
 
+async def remember_sector(ctx: Context, value: object) -> None:
+    """Keep the owner's sector (a SPEC §4 code from the eligibility check or the intake) on
+    the user, so deadlines and broadcasts for that sector (`nganh:`) reach them."""
+    if isinstance(value, str) and value in officer.SECTORS:
+        await ctx.store.reminders.set_sector(ctx.user.id, value, ctx.now)
+
+
 def split_personal(text: str) -> tuple[str | None, str]:
     """("15/6", "nộp hồ sơ") from "nhắc tôi ngày 15/6 nộp hồ sơ"; (None, …) without a date."""
     match = _DATE_IN_TEXT.search(text)
@@ -43,8 +51,58 @@ def split_personal(text: str) -> tuple[str | None, str]:
     return match.group(1), rest[:MAX_TITLE]
 
 
+# Weekdays as typed: "thứ 2"…"thứ 7", "thứ hai"…"thứ bảy", "chủ nhật"/"cn" (folded text).
+_WEEKDAY_WORDS = {"2": 0, "hai": 0, "3": 1, "ba": 1, "4": 2, "tu": 2, "5": 3, "nam": 3,
+                  "6": 4, "sau": 4, "7": 5, "bay": 5}  # fmt: skip
+_RELATIVE = re.compile(
+    r"(?:\b(?:vao\s+)?(?:ngay\s+)?)?"
+    r"(?:\bthu\s+(?P<wd>[2-7]|hai|ba|tu|nam|sau|bay)\b|\b(?P<cn>chu\s+nhat|cn)\b)"
+    r"(?:\s+(?P<week>tuan\s+(?:sau|toi|nay)))?"
+    r"|\b(?P<day>ngay\s+mai|ngay\s+kia|ngay\s+mot)\b"
+)
+
+
+def relative_day(text: str, today: date) -> tuple[date | None, str]:
+    """A weekday or "ngày mai/kia/mốt" in `text` as a date after `today`, and the text
+    without it: "thứ 6 tuần sau họp HTX" → (the Friday of next week, "họp HTX")."""
+    folded = fold_letters(text).lower()
+    match = _RELATIVE.search(folded)
+    if match is None or len(folded) != len(text):
+        return None, text
+    if match["day"]:
+        ahead = 1 if match["day"].endswith("mai") else 2
+        day = today + timedelta(days=ahead)
+    else:
+        weekday = 6 if match["cn"] else _WEEKDAY_WORDS[match["wd"]]
+        week = match["week"] or ""
+        if week.endswith(("sau", "toi")):
+            day = today - timedelta(days=today.weekday()) + timedelta(days=7 + weekday)
+        else:
+            day = today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    rest = text[: match.start()] + " " + text[match.end() :]
+    return day, rest
+
+
+def is_reminder_request(text: str) -> bool:
+    """ "nhắc tôi/em … <a date>": a request for a personal reminder wherever it is typed."""
+    lead = _LEAD.match(text)
+    if lead is None or not lead.group(0).strip():
+        return False
+    today = date(2000, 1, 3)  # any Monday: only whether a date is there matters
+    return split_personal(text)[0] is not None or relative_day(text, today)[0] is not None
+
+
 class RemindersCapability(Capability):
     name = NAME
+
+    def claims(self, ctx: Context, text: str) -> bool:
+        """ "nhắc tôi ngày 15/6 nộp báo cáo" starts a personal reminder from anywhere (the
+        menu, the FAQ, another question) except an officer typing a note for an owner."""
+        return ctx.state.flow not in (NAME, "sub") and is_reminder_request(text)
+
+    async def on_claimed(self, ctx: Context, text: str) -> list[Reply]:
+        ctx.state.enter(NAME, "add_text")
+        return await self._parse_personal(ctx, text)
 
     def commands(self) -> Mapping[str, CommandHandler]:
         return {
@@ -145,15 +203,20 @@ class RemindersCapability(Capability):
         return [Reply(ctx.text("rem.add_prompt"), (menu_button(ctx),))]
 
     async def _parse_personal(self, ctx: Context, text: str) -> list[Reply]:
+        today = ctx.local_now.date()
         date_text, title = split_personal(text)
         again = (menu_button(ctx),)
-        if date_text is None:
+        relative, rest = relative_day(text, today)
+        if date_text is None and relative is not None:
+            day = relative
+            title = " ".join(_LEAD.sub("", rest).split()).strip(" ,.;:-–")[:MAX_TITLE]
+        elif date_text is None:
             return [Reply(ctx.text("rem.add_no_date"), again)]
-        today = ctx.local_now.date()
-        try:
-            day = parse_date(date_text, today=today)
-        except ParseError as exc:
-            return [Reply(exc.message, again)]
+        else:
+            try:
+                day = parse_date(date_text, today=today)
+            except ParseError as exc:
+                return [Reply(exc.message, again)]
         if day < today:
             return [Reply(ctx.text("rem.add_past", date=format_date(day)), again)]
         if not title:
@@ -182,14 +245,20 @@ class RemindersCapability(Capability):
         await store.add_deadline(draft, ctx.user.id, ctx.now)
         sub = await store.subscription(ctx.user.id)
         lines = [ctx.text("rem.added", title=draft.title, date=format_date(day))]
+        buttons: tuple[Button, ...] = (
+            Button(ctx.text("rem.btn_upcoming"), "rem:list"),
+            menu_button(ctx),
+        )
         if sub is None or not sub.subscribed:
-            # Asking for a reminder is asking for reminders: switch them (back) on.
-            await store.set_subscription(ctx.user.id, True, ctx.now)
-            if sub is not None:
-                lines.append(ctx.text("rem.added_resubscribed"))
+            # A personal reminder is not consent to programme broadcasts: ask. Switched off
+            # (unsubscribed), even this reminder waits until reminders are on again.
+            lines.append(ctx.text("rem.offer_subscribe" if sub is None else "rem.offer_resume"))
+            buttons = (
+                Button(ctx.text("rem.btn_subscribe_yes"), "rem:sub"),
+                Button(ctx.text("rem.btn_subscribe_no"), "menu:show"),
+            )
         self._leave(ctx)
         ctx.emit("rem.personal_added")
-        buttons = (Button(ctx.text("rem.btn_upcoming"), "rem:list"), menu_button(ctx))
         return [Reply("\n".join(lines), buttons)]
 
     async def _cancel_personal(self, ctx: Context) -> list[Reply]:

@@ -14,9 +14,11 @@ from handlers.context import Context
 from handlers.deadlines import Audience, DeadlineDraft, DeadlineView
 from handlers.messages import Button, Reply
 from knowledge.eligibility.answers import CHOICE_VALUES
+from knowledge.eligibility.reading import AnswerReader
 from knowledge.formatting import format_date, format_datetime
 from knowledge.parsing.dates import parse_date
 from knowledge.parsing.errors import ParseError
+from knowledge.parsing.fold import fold
 
 NAME = "rem"
 # An audience by sector uses the sector values of SPEC §4.
@@ -45,10 +47,11 @@ async def parse_audience(ctx: Context, text: str) -> Audience:
     if raw.lower() in _ALL:
         return Audience("all")
     if kind in ("nganh", "ngành") and value:
-        if value not in SECTORS:
+        code = sector_code(ctx, value)
+        if code is None:
             known = ", ".join(SECTORS)
             raise InputError(ctx.text("rem.officer.unknown_sector", value=value, sectors=known))
-        return Audience("sector", value)
+        return Audience("sector", code)
     if kind in ("hoso", "hồ sơ", "ho so") and value and len(value) <= 64:
         return Audience("submission", value)
     if kind in ("nguoi", "người") and ":" in value:
@@ -58,6 +61,21 @@ async def parse_audience(ctx: Context, text: str) -> Audience:
             raise InputError(ctx.text("rem.officer.unknown_user", value=value))
         return Audience("user", str(user_id))
     raise InputError(ctx.text("rem.officer.bad_audience", value=raw[:60]))
+
+
+def sector_code(ctx: Context, typed: str) -> str | None:
+    """The SPEC §4 sector code an officer means: the code itself, the code with spaces or
+    without diacritics ("che bien nong lam thuy san"), or a label or example the eligibility
+    check understands ("chế biến nông sản", "gốm", "vlxd"); None when nothing matches."""
+    folded = fold(typed).replace("-", " ").replace("_", " ")
+    for code in SECTORS:
+        if folded == code.replace("_", " "):
+            return code
+    rules = ctx.kb.eligibility
+    if rules is None:
+        return None
+    found = AnswerReader(rules).match_option(typed, "sector")
+    return found if found in SECTORS else None
 
 
 def parse_when(ctx: Context, text: str) -> tuple[date, time | None]:

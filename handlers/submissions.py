@@ -36,6 +36,10 @@ _MIN_NOTE = 5
 
 
 def status_label(ctx: Context, status: str) -> str:
+    """The status as the owner reads it; "submitted" without an officer chat reads "saved"
+    (no one received it)."""
+    if status == "submitted" and ctx.config.officer_chat is None:
+        status = "saved"
     key = f"sub.status.{status}"
     return ctx.text(key) if key in ctx.kb.ui else status
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from knowledge.answers import AnswerResult, QuestionAnswerer, render_topic
+from knowledge.diacritics import Restorer, load_restorer
 from knowledge.eligibility import EligibilityRules, load_rules
 from knowledge.followup import Followup, load_followup
 from knowledge.forms.loader import load_form
@@ -40,6 +41,7 @@ class KnowledgeBase:
     reminders: ReminderPolicy
     places: ProvinceNames
     followup: Followup
+    restorer: Restorer
     province: str | None = None
     root: Path = KNOWLEDGE_DIR
 
@@ -176,6 +178,11 @@ def load_knowledge(root: Path | None = None, province: str | None = None) -> Kno
     _check_lengths(topics, ui, provinces)
     qa = QuestionAnswerer(topics, lexicon, ui, provinces.get(province) if province else None)
     intake_form = load_form(root / "forms" / "intake.yaml", INTAKE_ROLES)
+    de_an = load_template(root / "templates" / "de_an.yaml", set(intake_form.ids()))
+    texts = [t for topic in topics for t in (topic.title, topic.answer, *topic.more)]
+    texts += [t for q in intake_form.steps for t in (q.prompt, q.help, q.label)]
+    texts += [o.label for q in intake_form.steps for o in q.options]
+    texts += ui.values()
     return KnowledgeBase(
         ui=ui,
         province=province,
@@ -185,7 +192,8 @@ def load_knowledge(root: Path | None = None, province: str | None = None) -> Kno
         qa=qa,
         eligibility=load_rules(root / "rules" / "eligibility.yaml"),
         intake_form=intake_form,
-        de_an=load_template(root / "templates" / "de_an.yaml", set(intake_form.ids())),
+        de_an=de_an,
+        restorer=load_restorer(root / "lexicon" / "restore.yaml", texts),
         reminders=load_policy(root / "reminders" / "policy.yaml"),
         places=ProvinceNames(provinces),
         followup=load_followup(root / "followup", intake_form),

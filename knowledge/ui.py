@@ -14,6 +14,10 @@ class UiTexts:
     def __len__(self) -> int:
         return len(self._texts)
 
+    def values(self) -> list[str]:
+        """Every text, unformatted (vocabulary for knowledge.diacritics)."""
+        return list(self._texts.values())
+
     def __contains__(self, key: str) -> bool:
         return key in self._texts
 

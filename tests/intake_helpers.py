@@ -45,6 +45,19 @@ ANSWERS = [
 ]
 
 
+async def open_edit(chat: Chat, step: str) -> None:
+    """From the summary: "Sửa thông tin", the section holding `step`; its button is shown."""
+    from knowledge import load_knowledge
+
+    form = load_knowledge().intake_form
+    assert form is not None
+    sections = form.sections()
+    index = next(i for i, (_, steps) in enumerate(sections) if step in {q.id for q in steps})
+    await chat.press("intake:edit_menu")
+    await chat.press(f"intake:edit_section:{index}")
+    assert f"intake:edit:{step}" in chat.payloads, chat.text
+
+
 async def send(chat: Chat, entry: str) -> None:
     if entry.startswith("#"):
         await chat.press(entry[1:])

@@ -48,7 +48,11 @@ async def test_buttons_to_eligible(chat: Chat, app: App) -> None:
     assert "ngân sách nhà nước" in chat.text
     await chat.press("elig:a:other_state_funding_same_content:false")
     assert_result(chat, eligible=True)
+    assert len(chat.replies[-1].text) <= 900
+    await chat.press("elig:details")
     assert "khoản 1 Điều 6 Nghị định 45/2012/NĐ-CP" in chat.text  # the difficult-area priority
+    await chat.press("menu:elig")
+    assert "kết quả kiểm tra lần trước" in chat.text
     assert "faq:t:may_moc_thiet_bi" in chat.payloads
     assert "faq:t:dao_tao_nghe" in chat.payloads
     flow, _, bucket = await stored(app)
@@ -208,6 +212,10 @@ async def test_cancel_keeps_answers_and_resumes(chat: Chat, app: App) -> None:
     await chat.say("/huy")
     await chat.press("menu:elig")
     await chat.press("elig:restart")
+    assert "chắc chắn" in chat.text, "restarting erases answers: asked first"
+    _, _, bucket = await stored(app)
+    assert bucket["answers"] != {}
+    await chat.press("elig:restart_yes")
     assert "loại hình" in chat.text
     _, _, bucket = await stored(app)
     assert bucket["answers"] == {}

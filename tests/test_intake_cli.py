@@ -27,7 +27,7 @@ def test_cli_intake_resumes_in_a_second_process(subprocess_env):
     second = _chat(subprocess_env, [*entries[8:], "#intake:submit"])
     docs = [d for reply in second for d in reply["documents"]]
     assert len(docs) == 1
-    assert "chưa cấu hình nhóm cán bộ" in second[-1]["text"]
+    assert "CHƯA được gửi đi" in second[-1]["text"]
     sections = docx_sections(docs[0]["path"])
     assert (
         "Nguyễn Văn An"

@@ -7,7 +7,15 @@ from sqlalchemy import select
 
 from bot.db.models_intake import Submission, SubmissionDraft, SubmissionEvent
 from handlers.messages import Attachment, IncomingMessage
-from tests.intake_helpers import deliver, docx_sections, exists, full_intake, outbox_rows, read_csv
+from tests.intake_helpers import (
+    deliver,
+    docx_sections,
+    exists,
+    full_intake,
+    open_edit,
+    outbox_rows,
+    read_csv,
+)
 from tests.transcript import Chat
 
 
@@ -56,7 +64,7 @@ async def test_acknowledge_ask_more_and_resubmit(app, chat):
     assert "Thiếu 3 báo giá" in chat.text
     await chat.press("intake:revise:1")
     assert "hồ sơ #1" in chat.text
-    assert "intake:edit:supplier_quotes" in chat.payloads
+    await open_edit(chat, "supplier_quotes")
     await chat.press("intake:edit:supplier_quotes")
     await chat.say("4")
     assert "Số báo giá: 4" in chat.text

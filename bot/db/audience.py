@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
 
 from bot.db.models import User
 from bot.db.models_reminders import DeadlineDone, SubmissionHolder, Subscription
@@ -15,6 +15,11 @@ _users = table_of(User)
 _subs = table_of(Subscription)
 _holders = table_of(SubmissionHolder)
 _done = table_of(DeadlineDone)
+
+
+def user_sector() -> ColumnElement[str | None]:
+    """The sector the user told the bot, else the one recorded on their subscription."""
+    return func.coalesce(_users.c.sector, _subs.c.sector)
 
 
 def recipients(audience: Audience, *, deadline_id: int | None = None) -> Select[Any]:
@@ -28,7 +33,7 @@ def recipients(audience: Audience, *, deadline_id: int | None = None) -> Select[
             .where(_subs.c.status == "subscribed")
         )
         if audience.kind == "sector":
-            query = query.where(_subs.c.sector == audience.value)
+            query = query.where(user_sector() == audience.value)
     else:
         query = select(*columns).outerjoin(_subs, _subs.c.user_id == _users.c.id)
         query = query.where(or_(_subs.c.status.is_(None), _subs.c.status != "unsubscribed"))

@@ -31,6 +31,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
     unreachable_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # SPEC §4 sector code the owner gave (eligibility check or intake); audience `nganh:`.
+    sector: Mapped[str | None] = mapped_column(String(64))
 
 
 class ConversationStateRow(Base):

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import and_, exists, or_, select, update
 
+from bot.db import audience as audiences
 from bot.db import outbox as outbox_rows
 from bot.db.broadcasts import BroadcastRepository
 from bot.db.models import User
@@ -82,12 +83,36 @@ class RemindersRepository(BroadcastRepository):
         )
         await outbox_rows.set_muted(self.session, user_id, muted=not subscribed)
 
+    async def set_sector(self, user_id: int, sector: str, now: datetime) -> bool:
+        """Remember the user's sector; True when it changed. A subscriber's change is
+        caught up by the scheduler (sector deadlines already planned reach them too)."""
+        changed = await self.session.execute(
+            update(_users)
+            .where(
+                _users.c.id == user_id, or_(_users.c.sector.is_(None), _users.c.sector != sector)
+            )
+            .values(sector=sector)
+        )
+        if not getattr(changed, "rowcount", 0):
+            return False
+        await self.session.execute(
+            update(_subs)
+            .where(_subs.c.user_id == user_id, _subs.c.status == "subscribed")
+            .values(changed_at=now)
+        )
+        return True
+
     async def upcoming_for_user(
         self, user_id: int, today: date, limit: int = 10
     ) -> list[DeadlineView]:
         """What concerns this user (whether or not they subscribed), minus what they finished."""
         kind, value = _deadlines.c.audience_kind, _deadlines.c.audience_value
-        sector = select(_subs.c.sector).where(_subs.c.user_id == user_id).scalar_subquery()
+        sector = (
+            select(audiences.user_sector())
+            .select_from(_users.outerjoin(_subs, _subs.c.user_id == _users.c.id))
+            .where(_users.c.id == user_id)
+            .scalar_subquery()
+        )
         held = select(_holders.c.submission_ref).where(_holders.c.user_id == user_id)
         finished = exists().where(
             _done.c.deadline_id == _deadlines.c.id, _done.c.user_id == user_id

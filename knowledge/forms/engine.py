@@ -72,6 +72,12 @@ def first_unanswered(form: Form, answers: Answers, skipped: Collection[str]) -> 
     return None
 
 
+def skipped_steps(form: Form, answers: Answers) -> list[str]:
+    """The optional steps that apply but hold no answer: skipped when these answers were
+    given (a stored submission keeps answers only), so reopening it does not ask them again."""
+    return [q.id for q in form.steps if q.optional and applies(q, answers) and q.id not in answers]
+
+
 def shown(form: Form, answers: Answers) -> list[Question]:
     """The steps that apply to these answers, in order (the summary's fields)."""
     return [q for q in form.steps if applies(q, answers)]

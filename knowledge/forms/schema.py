@@ -43,6 +43,9 @@ class Question(_Strict):
     refusal: str | None = None
     # What code reads this step as (knowledge/forms/roles.py); checked by the loader.
     role: str | None = None
+    # The summary's "Sửa" list groups steps by section; a step without one continues the
+    # section of the step before it.
+    section: str | None = Field(default=None, min_length=1, max_length=40)
 
     @model_validator(mode="after")
     def _kind_rules(self) -> Question:
@@ -123,3 +126,11 @@ class Form(_Strict):
         """The answer of the step declaring `role`; None when absent or no step declares it."""
         question = self.by_role(role)
         return None if question is None else answers.get(question.id)
+    def sections(self) -> list[tuple[str, list[Question]]]:
+        """(section title, its steps) in order; steps before any title go under the form's."""
+        groups: list[tuple[str, list[Question]]] = []
+        for question in self.steps:
+            if question.section or not groups:
+                groups.append((question.section or self.title, []))
+            groups[-1][1].append(question)
+        return groups

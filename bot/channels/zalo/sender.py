@@ -60,15 +60,24 @@ class ZaloSender:
         """The text messages for `reply`, and the buttons a digit answers (numbered list)."""
         text = reply.text
         numbered: tuple[Button, ...] | None = None
-        if len(reply.buttons) > MAX_BUTTONS:
+        if len(reply.buttons) > MAX_BUTTONS and not reply.expects:
             numbered = reply.buttons
             text = f"{text}\n\n{numbered_list(numbered)}\n\n{self.ui.text('zalo.pick_number')}"
         messages: list[dict[str, Any]] = [{"text": piece} for piece in split_text(text)]
         if reply.buttons and numbered is None:
-            messages[-1]["attachment"] = {
-                "type": "template",
-                "payload": {"buttons": [_button(b) for b in reply.buttons]},
-            }
+            # A question wanting a number never gets a numbered list (a typed "3" is the
+            # answer): its buttons go out in groups of five, the rest under a short line.
+            groups = [
+                reply.buttons[i : i + MAX_BUTTONS]
+                for i in range(0, len(reply.buttons), MAX_BUTTONS)
+            ]
+            for index, group in enumerate(groups):
+                if index:
+                    messages.append({"text": self.ui.text("zalo.more_choices")})
+                messages[-1]["attachment"] = {
+                    "type": "template",
+                    "payload": {"buttons": [_button(b) for b in group]},
+                }
         return messages, numbered
 
     async def send(self, chat_id: str, reply: Reply) -> None:
