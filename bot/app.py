@@ -23,6 +23,7 @@ from handlers.menu import MenuCapability
 from handlers.ports import Clock
 from handlers.reminders import RemindersCapability
 from handlers.submissions import SubmissionsCapability
+from handlers.tickets import TicketsCapability
 from knowledge import KnowledgeBase, load_knowledge
 
 
@@ -57,6 +58,7 @@ class App:
             is_payload_prefix=lambda prefix: core.capability(prefix) is not None,
             console_out=console_out,
             interactive=interactive,
+            officer_commands=tuple(core.officer_commands()),
         )
 
 
@@ -68,6 +70,7 @@ def build_capabilities(kb: KnowledgeBase) -> list[Capability]:
     caps["intake"] = IntakeCapability(renderer)
     caps["sub"] = SubmissionsCapability(renderer)
     caps["rem"] = RemindersCapability()
+    caps["officer"] = TicketsCapability()
     caps["menu"] = MenuCapability(caps.get)
     return list(caps.values())
 
@@ -78,6 +81,7 @@ def core_config(settings: Settings) -> CoreConfig:
         officer_ids=settings.officer_ids,
         officer_chat=settings.officer_chat,
         data_dir=str(settings.data_dir),
+        web_url=f"{settings.public_url.rstrip('/')}/officer/" if settings.public_url else None,
     )
 
 

@@ -49,6 +49,13 @@ class Capability:
         """A photo, voice note, file… inside this flow; None gives the default polite reply."""
         return None
 
+    async def on_free_text(self, ctx: Context, text: str) -> list[Reply] | None:
+        """Any typed text before the flow or the faq gets it; replies claim it, None passes.
+
+        For what no flow can own: an officer replying to a ticket, "tôi muốn gặp cán bộ".
+        """
+        return None
+
 
 def officer_only(handler: CommandHandler) -> CommandHandler:
     """Wrap an officer command: anyone else gets a polite refusal and nothing happens."""
@@ -59,4 +66,10 @@ def officer_only(handler: CommandHandler) -> CommandHandler:
             return [Reply(ctx.text("core.officer_only"))]
         return await handler(ctx, argument)
 
+    guarded.officer_only = True  # type: ignore[attr-defined]
     return guarded
+
+
+def is_officer_command(handler: CommandHandler) -> bool:
+    """True for a handler wrapped by `officer_only` (listed in the officers' /giup)."""
+    return bool(getattr(handler, "officer_only", False))

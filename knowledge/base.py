@@ -11,6 +11,7 @@ from knowledge.forms.loader import load_form
 from knowledge.forms.roles import INTAKE_ROLES
 from knowledge.forms.schema import Form
 from knowledge.lexicon import LexiconData, load_lexicon
+from knowledge.officer_desk import OfficerDesk, load_desk
 from knowledge.provinces import CONTACT_FIELDS, Province, load_provinces
 from knowledge.reminder_policy import ReminderPolicy, load_policy
 from knowledge.templates.de_an import DeAnTemplate, load_template
@@ -36,6 +37,7 @@ class KnowledgeBase:
     de_an: DeAnTemplate
     reminders: ReminderPolicy
     province: str | None = None
+    desk: OfficerDesk | None = None  # knowledge/officer/desk.yaml (hand-off to officers)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -122,4 +124,5 @@ def load_knowledge(root: Path | None = None, province: str | None = None) -> Kno
         intake_form=intake_form,
         de_an=load_template(root / "templates" / "de_an.yaml", set(intake_form.ids())),
         reminders=load_policy(root / "reminders" / "policy.yaml"),
+        desk=load_desk(desk) if (desk := root / "officer" / "desk.yaml").exists() else None,
     )

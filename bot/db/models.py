@@ -83,4 +83,4 @@ class OutboxMessage(Base):
 # Capability tables register on Base.metadata by being imported (kept last: they import Base).
 # Channel tables live in their channel's package; importing bot.channels.registry registers
 # them (the Alembic environment and the tests do).
-from bot.db import models_faq, models_intake, models_reminders  # noqa: E402, F401
+from bot.db import models_faq, models_intake, models_officer, models_reminders  # noqa: E402, F401
