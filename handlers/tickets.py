@@ -23,6 +23,7 @@ from handlers.context import Context
 from handlers.menu import menu_button
 from handlers.messages import Button, Document, Reply, Target
 from handlers.ports import TicketRecord
+from handlers.submissions import officer_actor
 
 CAP = "officer"
 ASK_PAYLOAD = f"{CAP}:ask"
@@ -45,10 +46,6 @@ def reminder_key(ticket_id: int) -> str:
 
 def ask_button(ctx: Context) -> Button:
     return Button(ctx.text("officer.ask_button"), ASK_PAYLOAD)
-
-
-def officer_actor(ctx: Context) -> str:
-    return f"officer:{ctx.user.channel}:{ctx.user.external_id}"
 
 
 def status_label(ctx: Context, status: str) -> str:
