@@ -35,6 +35,9 @@ class App:
     core: Core
     dispatcher: Dispatcher
     clock: Clock
+    # The knowledge base as loaded from knowledge/, before officer examples are merged in
+    # (bot/officer_web/examples.py); `kb` is what answers, swapped when they change.
+    base_kb: KnowledgeBase | None = None
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -99,4 +102,9 @@ async def build_app(
     core = Core(build_capabilities(kb))
     clock = clock or SystemClock()
     dispatcher = Dispatcher(db, core, kb, core_config(settings), clock)
-    return App(settings, db, kb, core, dispatcher, clock)
+    app = App(settings, db, kb, core, dispatcher, clock, base_kb=kb)
+    if migrate:
+        from bot.officer_web.examples import with_officer_examples
+
+        await with_officer_examples(app)
+    return app

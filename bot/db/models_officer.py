@@ -83,3 +83,16 @@ class OfficerAudit(Base):
     subject: Mapped[str] = mapped_column(String(100))
     detail: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class OfficerExample(Base):
+    """A question an officer assigned to a topic on the web page; merged into the topic's
+    example phrasings when the answer model is built (bot/officer_web/examples.py)."""
+
+    __tablename__ = "officer_examples"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(String(300))
+    officer_id: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

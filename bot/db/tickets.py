@@ -122,12 +122,24 @@ class TicketRepository:
         await outbox_rows.cancel_by_key_prefix(self.session, reminder_key(ticket_id))
 
     async def audit(self, officer_id: str, action: str, subject: str, detail: str | None) -> None:
-        await self.session.execute(
-            insert(_audit).values(
-                officer_id=officer_id[:100],
-                action=action[:40],
-                subject=subject[:100],
-                detail=detail,
-                at=self.now,
-            )  # fmt: skip
+        await write_audit(self.session, officer_id, action, subject, detail, self.now)
+
+
+async def write_audit(
+    session: AsyncSession,
+    officer_id: str,
+    action: str,
+    subject: str,
+    detail: str | None,
+    now: datetime,
+) -> None:
+    """One row of the officers' audit log (chat and web actions)."""
+    await session.execute(
+        insert(_audit).values(
+            officer_id=officer_id[:100],
+            action=action[:40],
+            subject=subject[:100],
+            detail=detail,
+            at=now,
         )
+    )

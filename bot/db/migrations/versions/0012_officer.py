@@ -1,4 +1,5 @@
-"""Officers' workspace: hand-off tickets and messages, web sign-in codes, sessions, audit log.
+"""Officers' workspace: hand-off tickets and messages, web sign-in codes, sessions, audit log,
+officer-assigned example questions.
 
 Revision ID: 0012_officer
 Revises: 0006_zalo
@@ -82,9 +83,19 @@ def upgrade() -> None:
     )
     op.create_index("ix_officer_audit_officer_id", "officer_audit", ["officer_id"])
     op.create_index("ix_officer_audit_at", "officer_audit", ["at"])
+    op.create_table(
+        "officer_examples",
+        sa.Column("id", IdType, primary_key=True, autoincrement=True),
+        sa.Column("topic", sa.String(64), nullable=False),
+        sa.Column("text", sa.String(300), nullable=False),
+        sa.Column("officer_id", sa.String(100), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+    )
+    op.create_index("ix_officer_examples_topic", "officer_examples", ["topic"])
 
 
 def downgrade() -> None:
+    op.drop_table("officer_examples")
     op.drop_table("officer_audit")
     op.drop_table("officer_sessions")
     op.drop_table("officer_login_codes")
