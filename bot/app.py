@@ -26,6 +26,7 @@ from handlers.menu import MenuCapability
 from handlers.ports import Clock
 from handlers.reminders import RemindersCapability
 from handlers.submissions import SubmissionsCapability
+from handlers.tickets import TicketsCapability
 from knowledge import KnowledgeBase, load_knowledge
 
 
@@ -37,6 +38,9 @@ class App:
     core: Core
     dispatcher: Dispatcher
     clock: Clock
+    # The knowledge base as loaded from knowledge/, before officer examples are merged in
+    # (bot/officer_web/examples.py); `kb` is what answers, swapped when they change.
+    base_kb: KnowledgeBase | None = None
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -60,6 +64,7 @@ class App:
             is_payload_prefix=lambda prefix: core.capability(prefix) is not None,
             console_out=console_out,
             interactive=interactive,
+            officer_commands=tuple(core.officer_commands()),
         )
 
 
@@ -73,6 +78,7 @@ def build_capabilities(kb: KnowledgeBase) -> list[Capability]:
     caps["rem"] = RemindersCapability()
     caps["chk"] = CheckinsCapability()
     caps["eff"] = EffectivenessCapability()
+    caps["officer"] = TicketsCapability()
     caps["menu"] = MenuCapability(caps.get)
     return list(caps.values())
 
@@ -83,6 +89,7 @@ def core_config(settings: Settings) -> CoreConfig:
         officer_ids=settings.officer_ids,
         officer_chat=settings.officer_chat,
         data_dir=str(settings.data_dir),
+        web_url=f"{settings.public_url.rstrip('/')}/officer/" if settings.public_url else None,
     )
 
 
@@ -102,4 +109,9 @@ async def build_app(
     core = Core(build_capabilities(kb))
     clock = clock or SystemClock()
     dispatcher = Dispatcher(db, core, kb, core_config(settings), clock)
-    return App(settings, db, kb, core, dispatcher, clock)
+    app = App(settings, db, kb, core, dispatcher, clock, base_kb=kb)
+    if migrate:
+        from bot.officer_web.examples import with_officer_examples
+
+        await with_officer_examples(app)
+    return app

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_secret: SecretStr | None = None
     public_url: str | None = None
+    # Signs the officers' web session cookie; unset: a random key per process (sign in again
+    # after a restart; set it when several instances serve the page).
+    web_secret: SecretStr | None = None
     http_host: str = "0.0.0.0"  # noqa: S104 - a server in a container listens on all interfaces
     http_port: int = 8080
     officer_ids: Annotated[frozenset[str], NoDecode] = frozenset()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from bot.db.engine import Database
 from bot.db.repositories import CoreRepository, SqlStore, StaleStateError
@@ -82,3 +82,41 @@ class Dispatcher:
             if state.version == 0 or state.snapshot() != before:
                 await repo.save_state(user_id, state, now)
             return replies, ctx.events
+
+    async def run_as(
+        self,
+        channel: str,
+        external_id: str,
+        action: Callable[[Context], Awaitable[list[Reply]]],
+        display_name: str | None = None,
+    ) -> list[Reply]:
+        """Run `action` as this user inside one transaction, as if they had written: the web
+        page calls the same officer actions as the chat (handlers/submissions.py,
+        handlers/tickets.py). Errors propagate (the caller shows them)."""
+        async with self._locks.hold((channel, external_id)):
+            now = self.clock.now()
+            async with self.db.transaction() as session:
+                repo = CoreRepository(session)
+                user_id = await repo.upsert_user(channel, external_id, display_name, now)
+                state = await repo.load_state(user_id)
+                before = state.snapshot()
+                message = IncomingMessage(channel, external_id, external_id, text="")
+                ctx = Context(
+                    message=message,
+                    user=UserRef(
+                        id=user_id,
+                        channel=channel,
+                        external_id=external_id,
+                        display_name=display_name,
+                        is_officer=f"{channel}:{external_id}" in self.config.officer_ids,
+                    ),
+                    state=state,
+                    store=SqlStore(session, now),
+                    kb=self.kb,
+                    config=self.config,
+                    now=now,
+                )
+                replies = await action(ctx)
+                if state.version == 0 or state.snapshot() != before:
+                    await repo.save_state(user_id, state, now)
+            return replies

@@ -68,4 +68,9 @@ def build_web_app(
     web_app.add_routes([web.get("/healthz", healthz), web.get("/metrics", metrics_page)])
     for channel in running.values():
         web_app.add_routes(channel.routes())
+    # The officers' web page (bot/officer_web): sign-in codes go out through channel senders.
+    from bot.officer_web import build_officer_app
+
+    senders = {name: channel.sender for name, channel in running.items()}
+    web_app.add_subapp("/officer/", build_officer_app(app, senders))
     return web_app

@@ -41,21 +41,20 @@ class Capability:
         """Free text while the user's state is in this capability's flow."""
         raise StaleButton
 
-    def claims(self, ctx: Context, text: str) -> bool:
-        """True when this typed text belongs here whatever flow the user is in (e.g.
-        "nhắc tôi ngày 15/6 …" is a reminder request at the menu, in the FAQ or in a flow)."""
-        return False
-
-    async def on_claimed(self, ctx: Context, text: str) -> list[Reply]:
-        """Text this capability `claims`."""
-        raise StaleButton
-
     async def on_cancel(self, ctx: Context) -> list[Reply] | None:
         """/huy inside this flow; None lets the core leave the flow at once (answers kept)."""
         return None
 
     async def on_attachment(self, ctx: Context) -> list[Reply] | None:
         """A photo, voice note, file… inside this flow; None gives the default polite reply."""
+        return None
+
+    async def on_free_text(self, ctx: Context, text: str) -> list[Reply] | None:
+        """Any typed text before the flow or the faq gets it; replies claim it, None passes.
+
+        For what no flow can own: an officer replying to a ticket, "tôi muốn gặp cán bộ",
+        "nhắc tôi ngày 15/6 …" (a reminder request at the menu, in the FAQ or in a flow).
+        """
         return None
 
 
@@ -68,4 +67,10 @@ def officer_only(handler: CommandHandler) -> CommandHandler:
             return [Reply(ctx.text("core.officer_only"))]
         return await handler(ctx, argument)
 
+    guarded.officer_only = True  # type: ignore[attr-defined]
     return guarded
+
+
+def is_officer_command(handler: CommandHandler) -> bool:
+    """True for a handler wrapped by `officer_only` (listed in the officers' /giup)."""
+    return bool(getattr(handler, "officer_only", False))

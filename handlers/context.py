@@ -19,6 +19,7 @@ class CoreConfig:
     officer_ids: frozenset[str] = frozenset()
     officer_chat: Target | None = None
     data_dir: str = "./data"
+    web_url: str | None = None  # the officers' web page (BOT_PUBLIC_URL + "/officer/")
 
 
 @dataclass(slots=True)

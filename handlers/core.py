@@ -6,7 +6,7 @@ import logging
 import unicodedata
 from collections.abc import Iterable
 
-from handlers.capability import Capability, CommandHandler, StaleButton
+from handlers.capability import Capability, CommandHandler, StaleButton, is_officer_command
 from handlers.context import Context
 from handlers.menu import main_menu
 from handlers.messages import Reply
@@ -49,6 +49,25 @@ class Core:
     def capability(self, name: str) -> Capability | None:
         return self._caps.get(name)
 
+    def officer_commands(self) -> list[str]:
+        """The officers' slash commands (those wrapped by `officer_only`), in declared order;
+        their one-line descriptions are the UI texts `commands.<name>`."""
+        return [name for name, handler in self._commands.items() if is_officer_command(handler)]
+
+    def owner_commands(self) -> list[str]:
+        """Every other command, the built-in ones first."""
+        builtin = ["start", "menu", "giup", "huy"]
+        return builtin + [c for c in self._commands if c not in self.officer_commands()]
+
+    def officer_help(self, ctx: Context) -> Reply:
+        """/giup for an officer: their commands with one line each, and the web address."""
+        lines = [ctx.text("officer.help_title")]
+        lines += [f"/{c} — {ctx.text(f'commands.{c}')}" for c in self.officer_commands()]
+        if ctx.config.web_url:
+            lines.append(ctx.text("officer.help_web", url=ctx.config.web_url))
+        lines.append(ctx.text("officer.help_owner_part"))
+        return Reply("\n".join(lines))
+
     async def route(self, ctx: Context) -> list[Reply]:
         msg = ctx.message
         if msg.payload is not None:
@@ -65,9 +84,10 @@ class Core:
             return await self._command(ctx, command, text)
         if not _has_words(text):
             return [main_menu(ctx, ctx.text("core.no_words"))]
-        claimant = next((c for c in self._caps.values() if c.claims(ctx, text)), None)
-        if claimant is not None:
-            return await claimant.on_claimed(ctx, text)
+        for cap in self._caps.values():
+            claimed = await cap.on_free_text(ctx, text)
+            if claimed is not None:
+                return claimed
         flow = self._caps.get(ctx.state.flow or "")
         if flow is not None:
             return await flow.on_text(ctx, text)
@@ -88,6 +108,8 @@ class Core:
             key = "core.greeting" if command == "start" else "core.menu"
             return [main_menu(ctx, ctx.text(key))]
         if command == "giup":
+            if ctx.user.is_officer:
+                return [self.officer_help(ctx)]
             return [main_menu(ctx, ctx.text("core.help"))]
         if command == "huy":
             return await self._cancel(ctx)

@@ -106,6 +106,8 @@ def result_reply(ctx: Context, rules: EligibilityRules, verdict: Verdict) -> Rep
     if verdict.verdict == "eligible":
         lines.append(ctx.text("elig.result.supports"))
         buttons.append(Button(ctx.text("elig.btn.draft"), "intake:from_elig"))
+    else:
+        buttons.append(Button(ctx.text("officer.ask_button"), "officer:ask"))  # hand-off
     reasons = [r for r in verdict.reasons if r.source != rules.criteria.supports.source]
     status = status_text(ctx.kb.ui, _statuses(rules, [*reasons, *verdict.priority]))
     note = status or ctx.text("elig.result.note", note=verdict.note)

@@ -122,7 +122,7 @@ class FaqCapability(Capability):
             for tid in result.alternatives
             if _exists(ctx, tid)
         ]
-        buttons.append(Button(ctx.text("faq.ask_officer"), "menu:contact"))
+        buttons.append(Button(ctx.text("faq.ask_officer"), "officer:ask"))  # handlers/tickets
         return Reply(result.answer, tuple(buttons))
 
     async def _abstained_list(self, ctx: Context, argument: str) -> list[Reply]:

@@ -57,4 +57,5 @@ class MenuCapability(Capability):
 
 def contact_reply(ctx: Context) -> Reply:
     """Where to reach a khuyến công officer; local details come from the province overlay."""
-    return Reply(ctx.kb.contact_text(), (menu_button(ctx),))
+    ask = Button(ctx.text("officer.ask_button"), "officer:ask")  # handlers/tickets.py
+    return Reply(ctx.kb.contact_text(), (ask, menu_button(ctx)))

@@ -36,6 +36,8 @@ class IncomingMessage:
     kind: MessageKind = "text"
     contact_phone: str | None = None
     attachment: Attachment | None = None
+    # The text of the message this one replies to (Telegram reply, Zalo quote), if any.
+    reply_to_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

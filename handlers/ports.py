@@ -116,6 +116,72 @@ class AbstainedQuestionsPort(Protocol):
         ...
 
 
+TICKET_STATUSES = ("new", "in_progress", "answered", "closed")
+
+
+@dataclass(frozen=True, slots=True)
+class TicketMessage:
+    """One message of a ticket: `author` is "owner" or "officer:channel:id"."""
+
+    author: str
+    text: str
+    attachment: dict[str, str] | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRecord:
+    """A "Hỏi cán bộ" question (status one of TICKET_STATUSES) with its conversation."""
+
+    id: int
+    user_id: int
+    owner_target: str
+    owner_name: str | None
+    status: str
+    question: str
+    context: str
+    created_at: datetime
+    updated_at: datetime
+    messages: tuple[TicketMessage, ...] = ()
+
+
+class TicketStore(Protocol):
+    """Hand-off tickets, their messages, and the officers' audit log."""
+
+    async def create(
+        self,
+        *,
+        user_id: int,
+        owner_target: str,
+        owner_name: str | None,
+        question: str,
+        context: str,
+        attachment: dict[str, str] | None,
+    ) -> int: ...
+
+    async def get(self, ticket_id: int) -> TicketRecord | None: ...
+
+    async def add_message(
+        self, ticket_id: int, *, author: str, text: str, attachment: dict[str, str] | None = None
+    ) -> None: ...
+
+    async def set_status(self, ticket_id: int, status: str) -> None: ...
+
+    async def queue(self, statuses: tuple[str, ...], limit: int = 50) -> list[TicketRecord]:
+        """Tickets in these statuses, oldest first (without their messages)."""
+        ...
+
+    async def for_user(self, user_id: int) -> list[TicketRecord]: ...
+
+    async def cancel_reminder(self, ticket_id: int) -> None:
+        """Cancel the "still unanswered" reminder queued for this ticket, if still waiting."""
+        ...
+
+    async def audit(self, officer_id: str, action: str, subject: str, detail: str | None) -> None:
+        """Note one officer action (chat or web) in the audit log."""
+        ...
+
+
 class Store(Protocol):
     """The unit of work handed to a handler: every write commits with the reply or not at all."""
 
@@ -134,6 +200,9 @@ class Store(Protocol):
 
     @property
     def checkins(self) -> CheckinStore: ...
+
+    @property
+    def tickets(self) -> TicketStore: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,12 +95,11 @@ def is_reminder_request(text: str) -> bool:
 class RemindersCapability(Capability):
     name = NAME
 
-    def claims(self, ctx: Context, text: str) -> bool:
+    async def on_free_text(self, ctx: Context, text: str) -> list[Reply] | None:
         """ "nhắc tôi ngày 15/6 nộp báo cáo" starts a personal reminder from anywhere (the
         menu, the FAQ, another question) except an officer typing a note for an owner."""
-        return ctx.state.flow not in (NAME, "sub") and is_reminder_request(text)
-
-    async def on_claimed(self, ctx: Context, text: str) -> list[Reply]:
+        if ctx.state.flow in (NAME, "sub") or not is_reminder_request(text):
+            return None
         ctx.state.enter(NAME, "add_text")
         return await self._parse_personal(ctx, text)
 

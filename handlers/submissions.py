@@ -87,6 +87,50 @@ async def owned_submission(ctx: Context, raw_id: str) -> SubmissionRecord | None
     return record if record is not None and record.user_id == ctx.user.id else None
 
 
+def officer_actor(ctx: Context) -> str:
+    """How an officer is named in status history and the audit log."""
+    return f"officer:{ctx.user.channel}:{ctx.user.external_id}"
+
+
+async def acknowledge(ctx: Context, record: SubmissionRecord) -> list[Reply]:
+    """Officer action "Đã tiếp nhận" (chat button and web page): status, owner notice,
+    milestone reminders. The caller checked that the record may move (`may_act`)."""
+    await ctx.store.submissions.set_status(record.id, "acknowledged", actor=officer_actor(ctx))
+    text = ctx.text("sub.owner_ack", id=record.id, establishment=record.establishment)
+    await notify_owner(ctx, record, Reply(text, (menu_button(ctx),)), "acknowledged")
+    await _plan_milestones(ctx, record)
+    return [Reply(ctx.text("sub.officer_ack_done", id=record.id))]
+
+
+def may_act(record: SubmissionRecord, action: str) -> bool:
+    """Whether officer action `action` ("ack", "more", "rej") may start from the status."""
+    return record.status in _FROM.get(action, ())
+
+
+async def send_back(
+    ctx: Context, record: SubmissionRecord, action: str, text: str
+) -> list[Reply]:
+    """Officer action "Cần bổ sung" (`more`) or "Không phù hợp" (`rej`) with a note that
+    reaches the owner (chat and web page use this one implementation)."""
+    if sum(ch.isalnum() for ch in text) < _MIN_NOTE:
+        return [Reply(ctx.text("sub.note_too_short"))]
+    if not may_act(record, action):
+        status = status_label(ctx, record.status)
+        return [Reply(ctx.text("sub.officer_bad_state", id=record.id, status=status))]
+    status = "needs_info" if action == "more" else "rejected"
+    await ctx.store.submissions.set_status(record.id, status, actor=officer_actor(ctx), note=text)
+    owner_key = "sub.owner_more" if action == "more" else "sub.owner_reject"
+    owner_text = ctx.text(owner_key, id=record.id, establishment=record.establishment, note=text)
+    buttons: tuple[Button, ...] = (menu_button(ctx),)
+    if action == "more":
+        buttons = (Button(ctx.text("sub.revise"), f"intake:revise:{record.id}"), *buttons)
+    else:
+        buttons = (Button(ctx.text("menu.contact"), "menu:contact"), *buttons)
+    await notify_owner(ctx, record, Reply(owner_text, buttons), status)
+    done = "sub.officer_more_done" if action == "more" else "sub.officer_reject_done"
+    return [Reply(ctx.text(done, id=record.id))]
+
+
 class SubmissionsCapability(Capability):
     name = CAP
 
@@ -125,11 +169,7 @@ class SubmissionsCapability(Capability):
         return [Reply(ctx.text(key, id=record.id))]
 
     async def _ack(self, ctx: Context, record: SubmissionRecord) -> list[Reply]:
-        await ctx.store.submissions.set_status(record.id, "acknowledged", actor=self._actor(ctx))
-        text = ctx.text("sub.owner_ack", id=record.id, establishment=record.establishment)
-        await notify_owner(ctx, record, Reply(text, (menu_button(ctx),)), "acknowledged")
-        await _plan_milestones(ctx, record)
-        return [Reply(ctx.text("sub.officer_ack_done", id=record.id))]
+        return await acknowledge(ctx, record)
 
     async def on_text(self, ctx: Context, text: str) -> list[Reply]:
         action, bucket = ctx.state.step, ctx.state.bucket(CAP)
@@ -139,28 +179,9 @@ class SubmissionsCapability(Capability):
             return [main_menu(ctx, ctx.text("core.menu"))]
         if sum(ch.isalnum() for ch in text) < _MIN_NOTE:
             return [Reply(ctx.text("sub.note_too_short"))]
-        if record.status not in _FROM[action]:
-            ctx.state.leave()
-            status = status_label(ctx, record.status)
-            return [Reply(ctx.text("sub.officer_bad_state", id=record.id, status=status))]
-        status = "needs_info" if action == "more" else "rejected"
-        await ctx.store.submissions.set_status(
-            record.id, status, actor=self._actor(ctx), note=text
-        )
         ctx.state.leave()
         ctx.state.data.pop(CAP, None)
-        owner_key = "sub.owner_more" if action == "more" else "sub.owner_reject"
-        owner_text = ctx.text(
-            owner_key, id=record.id, establishment=record.establishment, note=text
-        )
-        buttons: tuple[Button, ...] = (menu_button(ctx),)
-        if action == "more":
-            buttons = (Button(ctx.text("sub.revise"), f"intake:revise:{record.id}"), *buttons)
-        else:
-            buttons = (Button(ctx.text("menu.contact"), "menu:contact"), *buttons)
-        await notify_owner(ctx, record, Reply(owner_text, buttons), status)
-        done = "sub.officer_more_done" if action == "more" else "sub.officer_reject_done"
-        return [Reply(ctx.text(done, id=record.id))]
+        return await send_back(ctx, record, action, text)
 
     async def on_cancel(self, ctx: Context) -> list[Reply] | None:
         ctx.state.leave()
@@ -169,7 +190,8 @@ class SubmissionsCapability(Capability):
 
     @staticmethod
     def _actor(ctx: Context) -> str:
-        return f"officer:{ctx.user.channel}:{ctx.user.external_id}"
+        return officer_actor(ctx)
+
 
     async def _mine(self, ctx: Context, argument: str) -> list[Reply]:
         records = await ctx.store.submissions.for_user(ctx.user.id)

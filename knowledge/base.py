@@ -13,6 +13,7 @@ from knowledge.forms.loader import load_form
 from knowledge.forms.roles import INTAKE_ROLES
 from knowledge.forms.schema import Form
 from knowledge.lexicon import LexiconData, load_lexicon
+from knowledge.officer_desk import OfficerDesk, load_desk
 from knowledge.province_names import ProvinceNames, province_note
 from knowledge.provinces import CONTACT_FIELDS, PROVINCE_CODES, Province, load_provinces
 from knowledge.reminder_policy import ReminderPolicy, load_policy
@@ -44,6 +45,7 @@ class KnowledgeBase:
     restorer: Restorer
     province: str | None = None
     root: Path = KNOWLEDGE_DIR
+    desk: OfficerDesk | None = None  # knowledge/officer/desk.yaml (hand-off to officers)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -198,4 +200,5 @@ def load_knowledge(root: Path | None = None, province: str | None = None) -> Kno
         places=ProvinceNames(provinces),
         followup=load_followup(root / "followup", intake_form),
         root=root,
+        desk=load_desk(desk) if (desk := root / "officer" / "desk.yaml").exists() else None,
     )

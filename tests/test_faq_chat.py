@@ -77,11 +77,11 @@ async def test_out_of_scope_abstains_with_closest_topics(chat: Chat, app: App) -
     assert "không trả lời" in chat.text or "không phải khuyến công" in chat.text
     topic_buttons = [p for p in chat.payloads if p.startswith("faq:t:")]
     assert len(topic_buttons) == 3
-    assert chat.payloads[-1] == "menu:contact"
+    assert chat.payloads[-1] == "officer:ask"  # the hand-off, handlers/tickets.py
     assert chat.buttons[-1] == "Hỏi cán bộ"
     assert events == ["faq.abstained"]
     await chat.press_label("Hỏi cán bộ")
-    assert "Sở Công Thương" in chat.text
+    assert "gõ câu hỏi cho cán bộ" in chat.text
     await chat.press(topic_buttons[0])
     assert "Căn cứ:" in chat.text
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from sqlalchemy import select
 
@@ -22,10 +23,19 @@ async def test_start_shows_menu_keyboard_and_commands(service, fake):
     assert sent.params["text"].startswith("Dạ, em chào anh/chị")
     assert [label for label, _ in sent.buttons] == MENU
     assert [data for _, data in sent.buttons][0] == "menu:faq"
-    [commands] = fake.made("setMyCommands")
-    described = {c["command"]: c["description"] for c in commands.params["commands"]}
+    owners, officers = fake.made("setMyCommands")
+    assert "scope" not in owners.params  # the default scope: every owner's chat
+    described = {c["command"]: c["description"] for c in owners.params["commands"]}
     assert described["huy"] == "Thoát bước đang làm"
     assert set(described) == {"start", "menu", "giup", "huy"}
+    # The officer chat's menu (BotCommandScopeChat) adds the officers' commands.
+    scope = officers.params["scope"]
+    scope = json.loads(scope) if isinstance(scope, str) else scope
+    assert scope == {"type": "chat", "chat_id": OFFICER_CHAT}
+    theirs = {c["command"]: c["description"] for c in officers.params["commands"]}
+    assert set(described) < set(theirs)
+    assert {"dshoso", "xemhoso", "traloi", "hopthu", "phatthanh"} <= set(theirs)
+    assert theirs["traloi"].startswith("Trả lời câu hỏi")
 
 
 async def test_question_gets_the_cores_answer(service, fake):

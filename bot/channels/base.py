@@ -90,6 +90,8 @@ class ChannelDeps:
     is_payload_prefix: Callable[[str], bool] = lambda _prefix: False
     console_out: TextIO | None = None
     interactive: bool = True
+    # The officers' slash commands (handlers.core.Core.officer_commands), for command menus.
+    officer_commands: tuple[str, ...] = ()
 
 
 @runtime_checkable

@@ -89,5 +89,6 @@ from bot.db import (  # noqa: E402, F401
     models_faq,
     models_followup,
     models_intake,
+    models_officer,
     models_reminders,
 )

@@ -16,6 +16,7 @@ from bot.db.checkins import CheckinRepository
 from bot.db.models import ConversationStateRow, OutboxMessage, ProcessedMessage, User
 from bot.db.reminders import RemindersRepository
 from bot.db.submissions import SubmissionRepository
+from bot.db.tickets import TicketRepository
 from bot.db.types import JsonType, UtcDateTime, table_of
 from bot.db.upsert import insert_for
 from handlers.messages import ConversationState, Reply, Target
@@ -225,6 +226,7 @@ class SqlStore:
         self.faq = AbstainedQuestionRepository(session)
         self.reminders = RemindersRepository(session)
         self.checkins = CheckinRepository(session, now)
+        self.tickets = TicketRepository(session, now)
 
 
 # Platforms re-deliver within minutes or hours (Zalo retries for up to ~12 h); a week is ample.
@@ -246,7 +248,13 @@ if TYPE_CHECKING:
     from bot.config import QuietHours
     from handlers.deadline_store import RemindersPort
     from handlers.deadlines import QuietWindow
-    from handlers.ports import AbstainedQuestionsPort, OutboxPort, Store, SubmissionStore
+    from handlers.ports import (
+        AbstainedQuestionsPort,
+        OutboxPort,
+        Store,
+        SubmissionStore,
+        TicketStore,
+    )
 
     def _conforms(session: AsyncSession, now: datetime, quiet: QuietHours) -> None:
         _store: Store = SqlStore(session, now)
@@ -254,4 +262,5 @@ if TYPE_CHECKING:
         _submissions: SubmissionStore = SubmissionRepository(session, now)
         _faq: AbstainedQuestionsPort = AbstainedQuestionRepository(session)
         _reminders: RemindersPort = RemindersRepository(session)
+        _tickets: TicketStore = TicketRepository(session, now)
         _window: QuietWindow = quiet

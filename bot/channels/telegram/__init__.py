@@ -74,6 +74,7 @@ def spec(limits: Limits | None = None) -> ChannelSpec:
             ui=deps.ui,
             metrics=deps.metrics,
             clock=deps.clock,
+            officer_commands=deps.officer_commands,
         )
 
     return ChannelSpec(

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from telegram import BotCommand, Message, Update
+from telegram import BotCommand, BotCommandScopeChat, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
@@ -64,8 +64,10 @@ class TelegramChannel:
         ui: UiTexts,
         metrics: Metrics,
         clock: Clock,
+        officer_commands: tuple[str, ...] = (),
     ) -> None:
         self.config, self.handle, self.clock = config, handle, clock
+        self.officer_commands = officer_commands
         self.ui, self.metrics = ui, metrics
         self.repo = TelegramRepository(db)
         self.limiter = TelegramLimiter(
@@ -167,10 +169,20 @@ class TelegramChannel:
         await self.application.update_queue.put(update)
 
     async def _set_commands(self) -> None:
+        """Owners see COMMANDS (default scope); the officer chat also sees the officers'
+        commands (BotCommandScopeChat), described by the UI texts `commands.<name>`."""
         commands = [BotCommand(c, self.ui.text(f"telegram.commands.{c}")) for c in COMMANDS]
         try:
             await self.application.bot.set_my_commands(commands)
-        except TelegramError:
+            if self.config.officer_chat_id is not None and self.officer_commands:
+                officer = commands + [
+                    BotCommand(c, self.ui.text(f"commands.{c}")[:256])
+                    for c in self.officer_commands
+                ]
+                await self.application.bot.set_my_commands(
+                    officer, scope=BotCommandScopeChat(int(self.config.officer_chat_id))
+                )
+        except (TelegramError, ValueError):
             log.warning("could not set the command menu", exc_info=True)
 
     def _on_retry_after(self, chat_id: str | None, seconds: float) -> None:

@@ -85,6 +85,9 @@ def to_message(update: Update, officer_chat_id: str | None) -> IncomingMessage |
     )
     if edited is not None:
         return replace(common, text=edited.text or edited.caption, kind="edited")
+    quoted = message.reply_to_message
+    if quoted is not None:
+        common = replace(common, reply_to_text=quoted.text or quoted.caption)
     if message.text is not None:
         return replace(common, text=message.text)
     if message.contact is not None:

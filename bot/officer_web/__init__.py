@@ -1,0 +1,12 @@
+"""The officers' web page under `/officer/` on the service's aiohttp server (issue 13).
+
+Server-rendered Jinja2 templates (templates/), a stylesheet and a little plain JS (static/),
+all shipped in the package. Every page and action needs a session (auth.py); pages without
+one answer with the sign-in page (GET) or 401 (other methods); a state-changing form without
+the session's CSRF token gets 403. Officer actions reuse the chat's implementations
+(handlers/submissions.py, handlers/tickets.py) through Dispatcher.run_as.
+"""
+
+from bot.officer_web.views import build_officer_app
+
+__all__ = ["build_officer_app"]
