@@ -32,6 +32,7 @@ _WRONG_LIMIT = 3
 
 class IntakeCapability(Capability):
     name = CAP
+    id_payloads = {"revise": "submission"}
 
     def __init__(self, renderer: DraftRenderer) -> None:
         self.renderer = renderer

@@ -15,6 +15,7 @@ from handlers.messages import Button, Reply, Target
 from knowledge.formatting import format_date, format_datetime
 from knowledge.parsing.dates import parse_date
 from knowledge.parsing.errors import ParseError
+from knowledge.parsing.numbers import parse_number
 
 NAME = "rem"
 SNOOZE = timedelta(days=1)
@@ -45,6 +46,8 @@ def split_personal(text: str) -> tuple[str | None, str]:
 
 class RemindersCapability(Capability):
     name = NAME
+    id_payloads = {"done": "deadline", "snooze": "deadline"}
+    id_commands = {"suahan": "officer", "xoahan": "officer", "ketquaphat": "officer"}
 
     def commands(self) -> Mapping[str, CommandHandler]:
         return {
@@ -100,9 +103,10 @@ class RemindersCapability(Capability):
         }
         if verb in simple and not arg:
             return await simple[verb](ctx)
-        if verb in ("done", "snooze") and arg.isdigit() and len(arg) <= 12:
+        ident = parse_number(arg)
+        if verb in ("done", "snooze") and ident is not None:
             handler = self._done if verb == "done" else self._snooze
-            return await handler(ctx, int(arg))
+            return await handler(ctx, ident)
         raise StaleButton
 
     async def on_text(self, ctx: Context, text: str) -> list[Reply]:
