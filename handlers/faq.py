@@ -42,6 +42,7 @@ class FaqCapability(Capability):
                 text=_storable(text),
                 reason=result.reason,
                 now=ctx.now,
+                user_id=ctx.user.id,
             )
         return [self._abstain_reply(ctx, result)]
 
