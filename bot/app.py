@@ -100,7 +100,7 @@ async def build_app(
     kb: KnowledgeBase | None = None,
     migrate: bool = True,
 ) -> App:
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, pool_size=settings.database_pool_size)
     if migrate:
         await upgrade(db)
     kb = kb or load_knowledge(province=settings.province)

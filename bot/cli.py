@@ -9,7 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 
@@ -167,12 +167,26 @@ def _ask(settings: Settings, question: str, json_mode: bool) -> int:
     _create_empty_database(settings.database_url)
     kb = load_knowledge(province=settings.province)
     attach_answer_models(kb, settings)
-    questions = sys.stdin.read().splitlines() if question == "-" else [question]
+    questions = read_questions(sys.stdin.buffer) if question == "-" else [_valid(question)]
     for q in questions:
         result = ask_one(kb, q)
-        print(json.dumps(result, ensure_ascii=False) if json_mode else result["answer"])
-        sys.stdout.flush()
+        line = json.dumps(result, ensure_ascii=False) if json_mode else str(result["answer"])
+        sys.stdout.buffer.write(_valid(line).encode("utf-8") + b"\n")
+        sys.stdout.buffer.flush()
     return 0
+
+
+def _valid(text: str) -> str:
+    """`text` as valid UTF-8: lone surrogates (from undecodable argv bytes) become U+FFFD."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def read_questions(stream: BinaryIO) -> list[str]:
+    """One question per line of `stream`: split on "\n" only (a form feed or U+2028 inside a
+    question must not shift every later answer), "\r\n" accepted, invalid UTF-8 replaced."""
+    text = stream.read().decode("utf-8", "replace")
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    return lines[:-1] if lines and lines[-1] == "" else lines
 
 
 def _create_empty_database(url: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from handlers.messages import Target
@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite+aiosqlite:///./data/khuyencong.db"
+    # PostgreSQL connections kept per process; as many again may open under load. A handled
+    # message holds one for its transaction; `run` handles up to 64 Telegram chats at once
+    # (CONCURRENT_MESSAGES) plus the outbox and reminder jobs: 2 × 16 = 32 serve that without
+    # long waits. PostgreSQL's max_connections must exceed replicas × 2 × this value.
+    database_pool_size: int = Field(default=16, ge=1, le=200)
     data_dir: Path = Path("./data")
     # Built answering models (`kb build`); by default <data_dir>/models.
     models_dir: Path | None = None

@@ -20,6 +20,26 @@ from bot.scheduler import Ticker
 log = logging.getLogger(__name__)
 
 _DB_TIMEOUT = 3.0
+# A webhook request (reading its body, storing or queueing it) must finish in this time: a
+# client trickling its body holds no handler longer (408). Bodies above 1 MiB get 413.
+REQUEST_TIMEOUT = 10.0
+MAX_BODY = 1024**2
+
+
+@web.middleware
+async def edge_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Slow bodies get 408; a client that hung up is noted at INFO, without a traceback."""
+    try:
+        async with asyncio.timeout(REQUEST_TIMEOUT):
+            response: web.StreamResponse = await handler(request)
+            return response
+    except TimeoutError:
+        log.warning("%s %s: request not complete in %.0f s", request.method, request.path,
+                    REQUEST_TIMEOUT)  # fmt: skip
+        return web.Response(status=408, text="request timeout")
+    except ConnectionResetError:
+        log.info("%s %s: the client disconnected", request.method, request.path)
+        return web.Response(status=400, text="client disconnected")
 
 
 def build_web_app(
@@ -64,7 +84,7 @@ def build_web_app(
         response.headers["Content-Type"] = CONTENT_TYPE_LATEST
         return response
 
-    web_app = web.Application()
+    web_app = web.Application(middlewares=[edge_middleware], client_max_size=MAX_BODY)
     web_app.add_routes([web.get("/healthz", healthz), web.get("/metrics", metrics_page)])
     for channel in running.values():
         web_app.add_routes(channel.routes())

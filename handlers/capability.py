@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from handlers.context import Context
 from handlers.messages import Reply
+from handlers.ownership import RecordKind
 
 CommandHandler = Callable[[Context, str], Awaitable[list[Reply]]]
 
@@ -22,6 +23,11 @@ class Capability:
     """
 
     name: str = ""
+    # Payload verbs (`name:verb:<id>`) and commands (`/cmd <id> …`) that carry a record id,
+    # with the kind of record: the core lets them through only for its owner or an officer
+    # (handlers/ownership.py). Every id-carrying payload or command must be declared here.
+    id_payloads: Mapping[str, RecordKind] = {}
+    id_commands: Mapping[str, RecordKind] = {}
 
     def commands(self) -> Mapping[str, CommandHandler]:
         """Slash commands (without the slash) this capability answers, e.g. {"hoso": ...}."""

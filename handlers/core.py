@@ -10,6 +10,7 @@ from handlers.capability import Capability, CommandHandler, StaleButton, is_offi
 from handlers.context import Context
 from handlers.menu import main_menu
 from handlers.messages import Reply
+from handlers.ownership import RecordKind, may_use, record_id
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class Core:
     def __init__(self, capabilities: Iterable[Capability]) -> None:
         self._caps: dict[str, Capability] = {}
         self._commands: dict[str, CommandHandler] = {}
+        self._id_commands: dict[str, RecordKind] = {}
         for cap in capabilities:
             if cap.name in self._caps:
                 raise ValueError(f"two capabilities named {cap.name!r}")
@@ -45,6 +47,7 @@ class Core:
                 if command in self._commands:
                     raise ValueError(f"command /{command} registered twice")
                 self._commands[command] = handler
+            self._id_commands.update(cap.id_commands)
 
     def capability(self, name: str) -> Capability | None:
         return self._caps.get(name)
@@ -67,6 +70,31 @@ class Core:
             lines.append(ctx.text("officer.help_web", url=ctx.config.web_url))
         lines.append(ctx.text("officer.help_owner_part"))
         return Reply("\n".join(lines))
+
+    def capabilities(self) -> list[Capability]:
+        return list(self._caps.values())
+
+    async def _refusal(
+        self, ctx: Context, kind: RecordKind | None, raw: str, *, button: bool
+    ) -> list[Reply] | None:
+        """None when the id in `raw` may be used (handlers/ownership.py), else the polite reply.
+
+        Nothing of the record is shown: a foreign id reads like an old button or an unknown id.
+        """
+        if kind is None:
+            return None
+        if kind == "officer" and not ctx.user.is_officer:
+            key = "core.officer_only_button" if button else "core.officer_only"
+            return [Reply(ctx.text(key))]
+        ident = record_id(raw)
+        if ident is None:
+            # Commands show their own usage for a missing id; a button without one is stale.
+            return [main_menu(ctx, ctx.text("core.stale_button"))] if button else None
+        if await may_use(ctx, kind, ident):
+            return None
+        log.info("refused a %s id that is not the user's", kind)
+        key = "core.stale_button" if button else "core.not_found"
+        return [main_menu(ctx, ctx.text(key))]
 
     async def route(self, ctx: Context) -> list[Reply]:
         msg = ctx.message
@@ -116,6 +144,10 @@ class Core:
         handler = self._commands.get(command)
         if handler is None:
             return [main_menu(ctx, ctx.text("core.unknown_command", command=command))]
+        kind = self._id_commands.get(command)
+        refusal = await self._refusal(ctx, kind, argument, button=False)
+        if refusal is not None:
+            return refusal
         return await handler(ctx, argument)
 
     async def _cancel(self, ctx: Context) -> list[Reply]:
@@ -133,6 +165,10 @@ class Core:
         prefix, _, action = payload.partition(":")
         cap = self._caps.get(prefix)
         if cap is not None and action:
+            verb, _, rest = action.partition(":")
+            refusal = await self._refusal(ctx, cap.id_payloads.get(verb), rest, button=True)
+            if refusal is not None:
+                return refusal
             try:
                 return await cap.on_payload(ctx, action)
             except StaleButton:

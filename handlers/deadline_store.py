@@ -59,6 +59,10 @@ class RemindersPort(Protocol):
 
     async def get_deadline(self, deadline_id: int) -> DeadlineView | None: ...
 
+    async def concerns(self, deadline_id: int, user_id: int) -> bool:
+        """The deadline exists and is one `upcoming_for_user` could list for this user."""
+        ...
+
     async def list_deadlines(
         self, kind: str, from_day: date, limit: int = 30
     ) -> list[DeadlineView]: ...

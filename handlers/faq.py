@@ -13,6 +13,7 @@ from handlers.menu import menu_button, menu_payload
 from handlers.messages import Button, Reply
 from knowledge.answers import AnswerResult, sources_of
 from knowledge.citations import readable
+from knowledge.parsing.numbers import parse_number
 from knowledge.search.normalise import fold, redact
 from knowledge.topics import Topic, status_text
 
@@ -63,6 +64,7 @@ class FaqCapability(Capability):
                 text=_storable(text),
                 reason=result.reason,
                 now=ctx.now,
+                user_id=ctx.user.id,
             )
         return [self._abstain_reply(ctx, result)]
 
@@ -73,7 +75,7 @@ class FaqCapability(Capability):
             return [self._topic_reply(ctx, _topic(ctx, rest))]
         if kind == "more":
             topic_id, _, number = rest.partition(":")
-            page = int(number) if number.isdigit() else 1 if not number else 0
+            page = parse_number(number) or 0 if number else 1
             if _exists(ctx, topic_id) and 1 <= page <= len(_topic(ctx, topic_id).more):
                 return [self._more_reply(ctx, _topic(ctx, topic_id), page)]
         return await super().on_payload(ctx, action)
@@ -127,8 +129,9 @@ class FaqCapability(Capability):
 
     async def _abstained_list(self, ctx: Context, argument: str) -> list[Reply]:
         limit = OFFICER_LIST_DEFAULT
-        if argument.strip().isdigit():
-            limit = max(1, min(OFFICER_LIST_MAX, int(argument.strip())))
+        asked = parse_number(argument, max_value=10**6)
+        if asked is not None:
+            limit = max(1, min(OFFICER_LIST_MAX, asked))
         rows = await ctx.store.faq.most_frequent(limit)
         if not rows:
             return [Reply(ctx.text("faq.officer.empty"), (menu_button(ctx),))]

@@ -72,6 +72,7 @@ async def revise(ctx: Context, form: Form, raw_id: str) -> list[Reply]:
 
 class IntakeCapability(Capability):
     name = CAP
+    id_payloads = {"revise": "submission"}
 
     def __init__(self, renderer: DraftRenderer) -> None:
         self.renderer = renderer

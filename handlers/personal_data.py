@@ -41,8 +41,8 @@ def ask_erase(ctx: Context) -> list[Reply]:
 
 
 async def erase(ctx: Context, renderer: DraftRenderer, confirmed: bool) -> list[Reply]:
-    """/xoadulieu confirmed: submissions, drafts (files too), answers, check-in answers;
-    consent withdrawn."""
+    """/xoadulieu confirmed: everything of the person (bot/db/erasure.py), DOCX files too,
+    check-in answers; consent withdrawn; the reply says what is kept and why."""
     bucket = ctx.state.bucket(CAP)
     if bucket.pop("pending", None) != "erase":
         raise StaleButton
@@ -53,8 +53,8 @@ async def erase(ctx: Context, renderer: DraftRenderer, confirmed: bool) -> list[
     await ctx.store.checkins.erase_user(ctx.user.id)
     paths = await ctx.store.submissions.erase_user(ctx.user.id)
     renderer.delete(paths)
-    ctx.state.data.pop(CAP, None)
-    ctx.state.data.pop("chk", None)
-    if ctx.state.flow in (CAP, "sub", "chk"):
-        ctx.state.leave()
-    return [main_menu(ctx, ctx.text("intake.erased", count=len(records)))]
+    # Every flow's answers go: intake answers, eligibility answers, a reminder being typed.
+    ctx.state.data.clear()
+    ctx.state.leave()
+    text = f"{ctx.text('intake.erased', count=len(records))}\n{ctx.text('intake.erased_kept')}"
+    return [main_menu(ctx, text)]

@@ -83,7 +83,7 @@ class SubmissionStore(Protocol):
     async def by_status(self, status: str | None, limit: int = 50) -> list[SubmissionRecord]: ...
 
     async def erase_user(self, user_id: int) -> list[str]:
-        """Delete the user's submissions and drafts, withdraw consent; the draft file paths."""
+        """Erase everything of the user (bot/db/erasure.py lists every table); the DOCX paths."""
         ...
 
 
@@ -107,8 +107,11 @@ class AbstainedQuestion:
 
 
 class AbstainedQuestionsPort(Protocol):
-    async def record(self, *, key: str, text: str, reason: str, now: datetime) -> None:
-        """Count one more abstention for `key` (the normalised question); `text` is redacted."""
+    async def record(
+        self, *, key: str, text: str, reason: str, now: datetime, user_id: int | None = None
+    ) -> None:
+        """Count one more abstention for `key` (the normalised question); `text` is redacted
+        and remembered with `user_id`, its author, until they ask for erasure."""
         ...
 
     async def most_frequent(self, limit: int) -> list[AbstainedQuestion]:

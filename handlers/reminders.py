@@ -15,6 +15,7 @@ from handlers.messages import Button, Reply, Target
 from knowledge.formatting import format_date, format_datetime
 from knowledge.parsing.dates import parse_date
 from knowledge.parsing.errors import ParseError
+from knowledge.parsing.numbers import parse_number
 from knowledge.search.normalise import fold as fold_letters
 
 NAME = "rem"
@@ -94,6 +95,8 @@ def is_reminder_request(text: str) -> bool:
 
 class RemindersCapability(Capability):
     name = NAME
+    id_payloads = {"done": "deadline", "snooze": "deadline"}
+    id_commands = {"suahan": "officer", "xoahan": "officer", "ketquaphat": "officer"}
 
     async def on_free_text(self, ctx: Context, text: str) -> list[Reply] | None:
         """ "nhắc tôi ngày 15/6 nộp báo cáo" starts a personal reminder from anywhere (the
@@ -157,9 +160,10 @@ class RemindersCapability(Capability):
         }
         if verb in simple and not arg:
             return await simple[verb](ctx)
-        if verb in ("done", "snooze") and arg.isdigit() and len(arg) <= 12:
+        ident = parse_number(arg)
+        if verb in ("done", "snooze") and ident is not None:
             handler = self._done if verb == "done" else self._snooze
-            return await handler(ctx, int(arg))
+            return await handler(ctx, ident)
         raise StaleButton
 
     async def on_text(self, ctx: Context, text: str) -> list[Reply]:

@@ -19,6 +19,7 @@ from knowledge.formatting import format_date, format_datetime
 from knowledge.parsing.dates import parse_date
 from knowledge.parsing.errors import ParseError
 from knowledge.parsing.fold import fold
+from knowledge.parsing.numbers import parse_number
 
 NAME = "rem"
 # An audience by sector uses the sector values of SPEC §4.
@@ -154,8 +155,7 @@ async def list_deadlines(ctx: Context, argument: str) -> list[Reply]:
 
 def _deadline_id(argument: str) -> int | None:
     head = argument.split(maxsplit=1)[0] if argument.strip() else ""
-    head = head.lstrip("#")
-    return int(head) if head.isdigit() and len(head) <= 12 else None
+    return parse_number(head)
 
 
 async def edit_deadline(ctx: Context, argument: str) -> list[Reply]:

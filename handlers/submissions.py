@@ -17,6 +17,7 @@ from handlers.support import support_lines
 from knowledge.formatting import format_date, format_money
 from knowledge.forms.roles import Role
 from knowledge.parsing.fold import fold
+from knowledge.parsing.numbers import parse_number
 
 CAP = "sub"
 _FILTERS = {
@@ -81,9 +82,10 @@ async def _plan_milestones(ctx: Context, record: SubmissionRecord) -> None:
 
 async def owned_submission(ctx: Context, raw_id: str) -> SubmissionRecord | None:
     """The submission `raw_id` (digits) when it belongs to the user writing, else None."""
-    if not raw_id.isdigit():
+    ident = parse_number(raw_id)
+    if ident is None:
         return None
-    record = await ctx.store.submissions.get(int(raw_id))
+    record = await ctx.store.submissions.get(ident)
     return record if record is not None and record.user_id == ctx.user.id else None
 
 
@@ -133,6 +135,8 @@ async def send_back(
 
 class SubmissionsCapability(Capability):
     name = CAP
+    id_payloads = {"ack": "officer", "more": "officer", "rej": "officer", "open": "officer"}
+    id_commands = {"xemhoso": "officer"}
 
     def __init__(self, renderer: DraftRenderer) -> None:
         self.renderer = renderer
@@ -152,10 +156,11 @@ class SubmissionsCapability(Capability):
         if verb not in ("ack", "more", "rej", "open"):
             raise StaleButton
         if not ctx.user.is_officer:
-            return [Reply(ctx.text("sub.officer_only_button"))]
+            return [Reply(ctx.text("core.officer_only_button"))]
         if verb == "open":
             return await self._open(ctx, rest)
-        record = await ctx.store.submissions.get(int(rest)) if rest.isdigit() else None
+        ident = parse_number(rest)
+        record = await ctx.store.submissions.get(ident) if ident is not None else None
         if record is None:
             return [Reply(ctx.text("sub.not_found", id=rest[:12]))]
         if record.status not in _FROM[verb]:
@@ -173,7 +178,8 @@ class SubmissionsCapability(Capability):
 
     async def on_text(self, ctx: Context, text: str) -> list[Reply]:
         action, bucket = ctx.state.step, ctx.state.bucket(CAP)
-        record = await ctx.store.submissions.get(int(bucket.get("id", 0)))
+        ident = parse_number(str(bucket.get("id", "")))
+        record = await ctx.store.submissions.get(ident) if ident is not None else None
         if action not in ("more", "rej") or record is None or not ctx.user.is_officer:
             ctx.state.leave()
             return [main_menu(ctx, ctx.text("core.menu"))]
@@ -234,7 +240,8 @@ class SubmissionsCapability(Capability):
 
     async def _open(self, ctx: Context, argument: str) -> list[Reply]:
         raw = argument.strip().lstrip("#")
-        record = await ctx.store.submissions.get(int(raw)) if raw.isdigit() else None
+        ident = parse_number(raw)
+        record = await ctx.store.submissions.get(ident) if ident is not None else None
         if record is None:
             key = "sub.not_found" if raw else "sub.need_id"
             return [Reply(ctx.text(key, id=raw[:12]))]

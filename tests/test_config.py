@@ -83,3 +83,14 @@ def test_cli_reports_a_bad_setting_without_a_traceback(subprocess_env):
     assert done.returncode == 2
     assert "BOT_HTTP_PORT" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_database_pool_size_is_a_setting(monkeypatch):
+    from bot.config import Settings
+    from bot.db.engine import Database
+
+    monkeypatch.setenv("BOT_DATABASE_POOL_SIZE", "7")
+    settings = Settings(_env_file=None)
+    assert settings.database_pool_size == 7
+    db = Database("postgresql+asyncpg://u@127.0.0.1:1/x", pool_size=settings.database_pool_size)
+    assert db.engine.pool.size() == 7

@@ -64,6 +64,14 @@ async def test_malformed_body_is_400(webhook_service):
             assert r.status == 400
         async with http.post(url, json=[1, 2], headers=headers) as r:
             assert r.status == 400
+        # Authenticated, with an update id, but not an update PTB can read: 400, not 500.
+        for body in (
+            {"update_id": 5, "message": "x"},
+            {"update_id": 6, "message": {"chat": 1}},
+            {"update_id": 7, "callback_query": []},
+        ):
+            async with http.post(url, json=body, headers=headers) as r:
+                assert r.status == 400, body
 
 
 async def test_redelivered_update_is_handled_once(webhook_service, fake):

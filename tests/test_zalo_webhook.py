@@ -320,3 +320,33 @@ def test_attachment_events_map_to_kinds(name, attachment, kind, ref):
     assert (message.kind, message.message_id) == (kind, "m-1")
     assert message.attachment == Attachment("zalo", kind, ref)
     assert (message.channel, message.user_id) == ("zalo", "8123")
+
+
+async def test_an_event_without_msg_id_is_deduplicated_by_its_signed_body(zalo):
+    event = text_event("u1", "/start", "x", zalo.clock.now())
+    del event["message"]["msg_id"]
+    assert await post_event(zalo.http, zalo.url, event) == 200
+    assert await post_event(zalo.http, zalo.url, event) == 200  # Zalo's re-delivery
+    await zalo.channel.drain()
+    assert len(zalo.fake.delivered) == 1
+    assert await _count(zalo.app, ProcessedMessage) == 1
+
+
+async def test_a_client_hanging_up_mid_body_is_not_an_error(zalo, caplog):
+    import asyncio
+    import logging
+    from urllib.parse import urlsplit
+
+    caplog.set_level(logging.INFO)
+    parts = urlsplit(zalo.url)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    writer.write(
+        b"POST /webhooks/zalo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 5000\r\n\r\n{\"event_name\": "
+    )
+    await writer.drain()
+    writer.close()
+    await asyncio.sleep(0.3)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]
+    assert zalo.fake.delivered == []

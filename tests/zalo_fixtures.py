@@ -14,6 +14,7 @@ from bot.app import App, build_app
 from bot.channels.zalo.channel import ZaloChannel
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.http_server import MAX_BODY, edge_middleware
 from tests.zalo_fake import APP_ID, APP_SECRET, OA_SECRET, SEED_ACCESS, SEED_REFRESH, FakeZalo
 
 
@@ -61,7 +62,8 @@ async def zalo(
 ) -> AsyncIterator[ZaloHarness]:
     app = await build_app(zalo_settings, clock=clock, migrate=False)
     channel = ZaloChannel.from_deps(app.channel_deps())
-    web_app = web.Application()
+    # The service's own edge (timeouts, size limit, hung-up clients), as build_web_app uses.
+    web_app = web.Application(middlewares=[edge_middleware], client_max_size=MAX_BODY)
     web_app.add_routes(channel.routes())
     runner = web.AppRunner(web_app)
     await runner.setup()

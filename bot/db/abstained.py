@@ -21,10 +21,18 @@ class AbstainedQuestionRepository:
         self.session = session
         self.dialect = session.bind.dialect.name if session.bind else "sqlite"
 
-    async def record(self, *, key: str, text: str, reason: str, now: datetime) -> None:
+    async def record(
+        self, *, key: str, text: str, reason: str, now: datetime, user_id: int | None = None
+    ) -> None:
         key, text = key[:_MAX], text[:_MAX]
         stmt = insert_for(self.dialect, _table).values(
-            key=key, text=text, reason=reason, count=1, first_seen_at=now, last_seen_at=now
+            key=key,
+            text=text,
+            reason=reason,
+            count=1,
+            first_seen_at=now,
+            last_seen_at=now,
+            asked_by=user_id,
         )
         stmt = stmt.on_conflict_do_update(
             index_elements=[_table.c.key],
@@ -33,6 +41,7 @@ class AbstainedQuestionRepository:
                 "text": text,
                 "reason": reason,
                 "last_seen_at": now,
+                "asked_by": user_id,
             },
         )
         await self.session.execute(stmt)

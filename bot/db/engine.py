@@ -44,8 +44,10 @@ class Database:
         else:
             self.url, connect_args = _asyncpg_options(self.url)
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+        # hide_parameters: an error's text (logged with its traceback) never carries the
+        # bound values, which hold users' names, phones and messages.
         self.engine: AsyncEngine = create_async_engine(
-            self.url, connect_args=connect_args, **kwargs
+            self.url, connect_args=connect_args, hide_parameters=True, **kwargs
         )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

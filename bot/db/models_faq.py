@@ -23,3 +23,5 @@ class AbstainedQuestionRow(Base):
     count: Mapped[int] = mapped_column(Integer)
     first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    # users.id of whoever typed `text` (the latest wording), for erasure; no foreign key.
+    asked_by: Mapped[int | None] = mapped_column(IdType)

@@ -63,6 +63,24 @@ def view_of(row: Any) -> DeadlineView:
     return DeadlineView(row.id, row.revision, draft)
 
 
+def _concerning(user_id: int) -> Any:
+    """Deadlines addressed to this user: all, their sector, their dossiers, their own."""
+    kind, value = _deadlines.c.audience_kind, _deadlines.c.audience_value
+    sector = (
+        select(audiences.user_sector())
+        .select_from(_users.outerjoin(_subs, _subs.c.user_id == _users.c.id))
+        .where(_users.c.id == user_id)
+        .scalar_subquery()
+    )
+    held = select(_holders.c.submission_ref).where(_holders.c.user_id == user_id)
+    return or_(
+        kind == "all",
+        and_(kind == "sector", value == sector),
+        and_(kind == "submission", value.in_(held)),
+        and_(kind == "user", value == str(user_id)),
+    )
+
+
 class RemindersRepository(BroadcastRepository):
     """Deadlines, subscriptions, done marks and snoozes; broadcasts come from the base."""
 
@@ -106,14 +124,6 @@ class RemindersRepository(BroadcastRepository):
         self, user_id: int, today: date, limit: int = 10
     ) -> list[DeadlineView]:
         """What concerns this user (whether or not they subscribed), minus what they finished."""
-        kind, value = _deadlines.c.audience_kind, _deadlines.c.audience_value
-        sector = (
-            select(audiences.user_sector())
-            .select_from(_users.outerjoin(_subs, _subs.c.user_id == _users.c.id))
-            .where(_users.c.id == user_id)
-            .scalar_subquery()
-        )
-        held = select(_holders.c.submission_ref).where(_holders.c.user_id == user_id)
         finished = exists().where(
             _done.c.deadline_id == _deadlines.c.id, _done.c.user_id == user_id
         )
@@ -122,12 +132,7 @@ class RemindersRepository(BroadcastRepository):
             .where(
                 _deadlines.c.deleted_at.is_(None),
                 _deadlines.c.due_on >= today,
-                or_(
-                    kind == "all",
-                    and_(kind == "sector", value == sector),
-                    and_(kind == "submission", value.in_(held)),
-                    and_(kind == "user", value == str(user_id)),
-                ),
+                _concerning(user_id),
                 ~finished,
             )
             .order_by(_deadlines.c.due_on, _deadlines.c.id)
@@ -180,6 +185,16 @@ class RemindersRepository(BroadcastRepository):
     async def _cancel_rows(self, deadline_id: int, user_id: int | None = None) -> None:
         prefix = reminder_key_prefix(deadline_id)
         await outbox_rows.cancel_by_key_prefix(self.session, prefix, user_id)
+
+    async def concerns(self, deadline_id: int, user_id: int) -> bool:
+        row = await self.session.execute(
+            select(_deadlines.c.id).where(
+                _deadlines.c.id == deadline_id,
+                _deadlines.c.deleted_at.is_(None),
+                _concerning(user_id),
+            )
+        )
+        return row.first() is not None
 
     async def get_deadline(self, deadline_id: int) -> DeadlineView | None:
         row = (

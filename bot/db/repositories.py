@@ -7,7 +7,17 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BindParameter, bindparam, delete, exists, func, literal, select, update
+from sqlalchemy import (
+    BindParameter,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import outbox as outbox_rows
@@ -109,6 +119,11 @@ def _statements(dialect: str) -> SimpleNamespace:
     return stmts
 
 
+def _column_length(table: Table, column: str) -> int:
+    length = getattr(table.c[column].type, "length", None)
+    return int(length) if length else 10_000
+
+
 class CoreRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -126,8 +141,14 @@ class CoreRepository:
         """Dedup, upsert the user and load their state; None when the message was seen before.
 
         On PostgreSQL the three steps are one statement, because round trips dominate the
-        dispatcher's cost there; SQLite cannot modify data inside a CTE.
+        dispatcher's cost there; SQLite cannot modify data inside a CTE. A display name or
+        message id longer than its column is cut to fit (two 64-character Telegram names
+        overflow VARCHAR(128) on PostgreSQL).
         """
+        if display_name is not None:
+            display_name = display_name[: _column_length(_users, "display_name")]
+        if message_id is not None:
+            message_id = message_id[: _column_length(_processed, "message_id")]
         if self.dialect != "postgresql":
             if message_id is not None and not await self.mark_processed(channel, message_id, now):
                 return None

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import outbox as outbox_rows
+from bot.db.erasure import erase_person
 from bot.db.models import OutboxMessage, User
 from bot.db.models_intake import IntakeConsent, Submission, SubmissionDraft, SubmissionEvent
 from bot.db.types import table_of
@@ -166,34 +166,4 @@ class SubmissionRepository:
         return [self._record(r) for r in rows]
 
     async def erase_user(self, user_id: int) -> list[str]:
-        ids = [
-            r.id
-            for r in await self.session.execute(
-                select(_subs.c.id).where(_subs.c.user_id == user_id)
-            )
-        ]
-        paths: list[str] = []
-        if ids:
-            paths = [
-                r.path
-                for r in await self.session.execute(
-                    select(_drafts.c.path).where(_drafts.c.submission_id.in_(ids))
-                )
-            ]
-            # Officer notices not yet delivered carry the owner's data: they go too.
-            for submission_id in ids:
-                await outbox_rows.delete_pending_by_key_prefix(
-                    self.session, f"sub:{submission_id}:"
-                )
-            await self.session.execute(delete(_drafts).where(_drafts.c.submission_id.in_(ids)))
-            await self.session.execute(delete(_events).where(_events.c.submission_id.in_(ids)))
-            await self.session.execute(delete(_subs).where(_subs.c.id.in_(ids)))
-        await self.session.execute(
-            update(_users).where(_users.c.id == user_id).values(display_name=None)
-        )
-        await self.session.execute(
-            update(_consents)
-            .where(_consents.c.user_id == user_id, _consents.c.withdrawn_at.is_(None))
-            .values(withdrawn_at=self._now)
-        )
-        return paths
+        return await erase_person(self.session, user_id, self._now)

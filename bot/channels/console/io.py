@@ -11,6 +11,7 @@ from typing import TextIO
 
 from bot.channels.console.sender import CHANNEL
 from handlers.messages import Button, IncomingMessage, Reply
+from knowledge.parsing.numbers import parse_number
 
 
 def render_plain(reply: Reply) -> str:
@@ -31,8 +32,9 @@ def to_message(
     """A number presses that button of the latest reply — unless that reply asked for a
     number (`Reply.expects`), when digits are the answer; `#PAYLOAD` presses by payload."""
     stripped = line.strip()
-    if not expects and stripped.isdigit() and 1 <= int(stripped) <= len(buttons):
-        payload: str | None = buttons[int(stripped) - 1].payload
+    number = None if stripped.startswith("#") or expects else parse_number(stripped, max_value=99)
+    if number is not None and 1 <= number <= len(buttons):
+        payload: str | None = buttons[number - 1].payload
     elif stripped.startswith("#") and len(stripped) > 1:
         payload = stripped[1:]
     else:

@@ -121,7 +121,12 @@ class TelegramChannel:
             raise web.HTTPBadRequest(text="expected JSON") from None
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             raise web.HTTPBadRequest(text="expected a Telegram update")
-        await self.feed(data)
+        try:
+            await self.feed(data)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            # Authenticated (right secret) but not an update PTB can read: the sender's fault.
+            log.warning("telegram webhook: malformed update refused")
+            raise web.HTTPBadRequest(text="malformed Telegram update") from None
         return web.json_response({"ok": True})
 
     async def start(self) -> None:

@@ -108,7 +108,7 @@ class ZaloChannel:
         if verdict is not Verdict.OK or event is None:
             log.warning("zalo webhook refused: %s", verdict.value)
             return web.json_response({"error": verdict.value}, status=401)
-        task = asyncio.create_task(self._process(event))
+        task = asyncio.create_task(self._process(event, raw))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return web.json_response({"status": "ok"})
@@ -124,8 +124,8 @@ class ZaloChannel:
         if self._owns_http:
             await self.http.close()
 
-    async def _process(self, event: dict[str, object]) -> None:
-        interpreted = interpret(event)
+    async def _process(self, event: dict[str, object], raw: bytes = b"") -> None:
+        interpreted = interpret(event, raw)
         if interpreted.action == "ignore" or interpreted.user_id is None:
             return
         async with self._order.hold(interpreted.user_id):

@@ -21,6 +21,7 @@ from bot.db.models import OutboxMessage, ProcessedMessage, User
 from bot.db.types import table_of
 from bot.db.upsert import insert_for
 from handlers.messages import Button
+from knowledge.parsing.numbers import parse_number
 
 CHANNEL = "zalo"
 WINDOW = timedelta(hours=48)
@@ -46,10 +47,10 @@ class SendPermit(enum.Enum):
 
 def numbered_payload(buttons: list[dict[str, Any]] | None, text: str) -> str | None:
     """The payload of button N when `text` is just N and a numbered list is remembered."""
-    stripped = text.strip()
-    if not buttons or not stripped.isdigit() or len(stripped) > 2:
+    number = None if text.strip().startswith("#") else parse_number(text, max_value=99)
+    if not buttons or number is None:
         return None
-    index = int(stripped) - 1
+    index = number - 1
     return str(buttons[index]["payload"]) if 0 <= index < len(buttons) else None
 
 

@@ -7,6 +7,7 @@ production check; hainh.me's guide). Zalo ids are big integers sent as strings: 
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
 import hmac
@@ -99,7 +100,9 @@ class ZaloEvent:
     message: IncomingMessage | None = None
 
 
-def interpret(event: dict[str, Any]) -> ZaloEvent:
+def interpret(event: dict[str, Any], raw: bytes = b"") -> ZaloEvent:
+    """What to do with a verified event; `raw` is its signed body: an event without
+    `msg_id` is deduplicated by the body's SHA-256 (a re-delivery is byte-identical)."""
     name = str(event.get("event_name", ""))
     if name.startswith("oa_send_") or not name.startswith(("user_", "follow", "unfollow")):
         # The OA's own echoes, delivery receipts of others, anonymous chats: nothing to do.
@@ -111,6 +114,9 @@ def interpret(event: dict[str, Any]) -> ZaloEvent:
     if user is None or name in ("user_received_message", "user_seen_message"):
         return ZaloEvent("ignore")
     message = _message(name, user, event)
+    if message is not None and message.message_id is None and raw:
+        digest = hashlib.sha256(raw).hexdigest()[:40]
+        message = dataclasses.replace(message, message_id=f"body:{digest}")
     return ZaloEvent("message", user, message) if message else ZaloEvent("ignore")
 
 

@@ -1,0 +1,119 @@
+"""Erasure of one person's data (/xoadulieu, Law 91/2025/QH15): every table, one transaction.
+
+What goes, per table:
+- submissions, submission_drafts, submission_events: deleted (DOCX paths returned, the caller
+  deletes the files);
+- outbox: every row addressed to the person (their user id or chat) or carrying their dossier
+  (officer notices `sub:<id>:…`, forwarded attachments `intake:<uid>:att:…`): rows still to be
+  sent are cancelled, and the text of every such row, sent or not, is blanked;
+- deadlines: their personal deadlines and the milestones of their erased dossiers, with the
+  done marks; submission_holders and deadline_done rows of the person; their reminder
+  subscription (it carries their sector);
+- abstained_questions: the wording they typed (the latest one of its group) is removed: the
+  row goes when they were its only asker, else its text falls back to the shared normalised
+  form;
+- users: the display name; conversation_states: emptied by the handler (it owns the state).
+
+What stays, and why (told to the owner, ui `intake.erased_kept`): the consent record (version,
+given and withdrawn dates; it proves the data was processed with consent and that consent was
+withdrawn), the platform account id without name (so the bot can still answer them and not
+handle one message twice), and the delivery times of messages already sent (without text).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import OutboxMessage, User
+from bot.db.models_faq import AbstainedQuestionRow
+from bot.db.models_intake import IntakeConsent, Submission, SubmissionDraft, SubmissionEvent
+from bot.db.models_reminders import Deadline, DeadlineDone, SubmissionHolder, Subscription
+from bot.db.outbox import WAITING, OutboxStatus
+from bot.db.types import table_of
+
+_users = table_of(User)
+_outbox = table_of(OutboxMessage)
+_faq = table_of(AbstainedQuestionRow)
+_consents = table_of(IntakeConsent)
+_subs = table_of(Submission)
+_drafts = table_of(SubmissionDraft)
+_events = table_of(SubmissionEvent)
+_deadlines = table_of(Deadline)
+_done = table_of(DeadlineDone)
+_holders = table_of(SubmissionHolder)
+_subscriptions = table_of(Subscription)
+# The text of an erased outbox row: nothing of the person, still a valid reply payload.
+BLANK_PAYLOAD = {"text": "", "erased": True}
+
+
+async def erase_person(session: AsyncSession, user_id: int, now: datetime) -> list[str]:
+    """Erase everything of `user_id` listed in the module docstring; the DOCX paths to delete."""
+    ids: list[int] = list(
+        (await session.execute(select(_subs.c.id).where(_subs.c.user_id == user_id))).scalars()
+    )
+    paths: list[str] = list(
+        (
+            await session.execute(select(_drafts.c.path).where(_drafts.c.submission_id.in_(ids)))
+        ).scalars()
+    )
+    await _erase_outbox(session, user_id, ids)
+    await _erase_deadlines(session, user_id, ids)
+    if ids:
+        await session.execute(delete(_drafts).where(_drafts.c.submission_id.in_(ids)))
+        await session.execute(delete(_events).where(_events.c.submission_id.in_(ids)))
+        await session.execute(delete(_subs).where(_subs.c.id.in_(ids)))
+    await session.execute(delete(_subscriptions).where(_subscriptions.c.user_id == user_id))
+    await session.execute(delete(_faq).where(_faq.c.asked_by == user_id, _faq.c.count <= 1))
+    await session.execute(
+        update(_faq).where(_faq.c.asked_by == user_id).values(text=_faq.c.key, asked_by=None)
+    )
+    await session.execute(update(_users).where(_users.c.id == user_id).values(display_name=None))
+    await session.execute(
+        update(_consents)
+        .where(_consents.c.user_id == user_id, _consents.c.withdrawn_at.is_(None))
+        .values(withdrawn_at=now)
+    )
+    return paths
+
+
+async def _erase_outbox(session: AsyncSession, user_id: int, submission_ids: list[int]) -> None:
+    user = (
+        await session.execute(
+            select(_users.c.channel, _users.c.external_id).where(_users.c.id == user_id)
+        )
+    ).first()
+    about = [_outbox.c.user_id == user_id, _outbox.c.dedupe_key.startswith(f"intake:{user_id}:")]
+    if user is not None:
+        about.append((_outbox.c.channel == user.channel) & (_outbox.c.chat_id == user.external_id))
+    about += [
+        _outbox.c.dedupe_key.startswith(f"sub:{i}:", autoescape=True) for i in submission_ids
+    ]
+    mine = or_(*about)
+    await session.execute(
+        update(_outbox)
+        .where(mine, _outbox.c.status.in_(WAITING))
+        .values(status=OutboxStatus.CANCELLED)
+    )
+    await session.execute(update(_outbox).where(mine).values(payload=BLANK_PAYLOAD))
+
+
+async def _erase_deadlines(session: AsyncSession, user_id: int, submission_ids: list[int]) -> None:
+    refs = [f"HS-{i}" for i in submission_ids]
+    held = select(_holders.c.submission_ref).where(_holders.c.user_id == user_id)
+    theirs = select(_deadlines.c.id).where(
+        or_(
+            (_deadlines.c.audience_kind == "user") & (_deadlines.c.audience_value == str(user_id)),
+            (_deadlines.c.audience_kind == "submission")
+            & (_deadlines.c.audience_value.in_(refs) | _deadlines.c.audience_value.in_(held)),
+        )
+    )
+    ids: list[int] = list((await session.execute(theirs)).scalars())
+    await session.execute(
+        delete(_done).where(or_(_done.c.user_id == user_id, _done.c.deadline_id.in_(ids)))
+    )
+    if ids:
+        await session.execute(delete(_deadlines).where(_deadlines.c.id.in_(ids)))
+    await session.execute(delete(_holders).where(_holders.c.user_id == user_id))
