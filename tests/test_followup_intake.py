@@ -3,11 +3,10 @@ officers' summary and the draft; a check-in outside Zalo's 48-hour window is hel
 
 from __future__ import annotations
 
-from bot.channels.zalo_client import OUTSIDE_WINDOW_REASON
-from bot.channels.zalo_held import held_recipients
-from bot.db.zalo_repository import ZaloConversations
-
 from bot.channels.base import OutsideWindow
+from bot.channels.zalo.client import OUTSIDE_WINDOW_REASON
+from bot.channels.zalo.held import held_recipients
+from bot.channels.zalo.repository import ZaloConversations
 from bot.reminders import ReminderJobs
 from tests.fakes import RecordingSender
 from tests.followup_helpers import by_key, local, supported_dossier
