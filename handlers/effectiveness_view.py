@@ -52,7 +52,7 @@ def labels_of(kb: KnowledgeBase) -> Labels:
         return {o.value: o.label for o in question.options} if question else {}
 
     return Labels(
-        provinces={code: p.name for code, p in kb.provinces.items()},
+        provinces={code: p.short_name for code, p in kb.provinces.items()},
         support_types=options("support_type"),
         sectors=options("sector"),
     )

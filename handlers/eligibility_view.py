@@ -108,9 +108,8 @@ def result_reply(ctx: Context, rules: EligibilityRules, verdict: Verdict) -> Rep
         buttons.append(Button(ctx.text("elig.btn.draft"), "intake:from_elig"))
     else:
         buttons.append(Button(ctx.text("officer.ask_button"), "officer:ask"))  # hand-off
-    reasons = [r for r in verdict.reasons if r.source != rules.criteria.supports.source]
-    status = status_text(ctx.kb.ui, _statuses(rules, [*reasons, *verdict.priority]))
-    note = status or ctx.text("elig.result.note", note=verdict.note)
+    # The full note and the status of each text are behind "Xem chi tiết" (result_details).
+    note = ctx.text("elig.result.short_note")
     if verdict.verdict == "not_eligible":
         # Why not, and what would change it, as far as the screen allows.
         budget = RESULT_FIRST_MAX - len(note) - sum(len(line) + 1 for line in lines) - 1
@@ -154,6 +153,10 @@ def result_details(ctx: Context, rules: EligibilityRules, verdict: Verdict) -> R
     """Why: the cited reasons, priorities and changes behind the verdict, with sources."""
     lines = [ctx.text("elig.result.details_title")]
     lines += _cited_lines(ctx, rules, verdict, ("reasons", "priority", "changes"))
+    # The legal status of the texts behind the verdict, in plain words (issue 12).
+    reasons = [r for r in verdict.reasons if r.source != rules.criteria.supports.source]
+    status = status_text(ctx.kb.ui, _statuses(rules, [*reasons, *verdict.priority]))
+    lines.append(status or ctx.text("elig.result.note", note=verdict.note))
     buttons = [Button(ctx.text("elig.btn.draft"), "intake:from_elig")] * (
         verdict.verdict == "eligible"
     )

@@ -112,7 +112,10 @@ def draft_values(ctx: Context, form: Form, answers: dict[str, Any]) -> dict[str,
     values.update(
         today=format_date(ctx.local_now),
         # The baseline figures typed at intake, else what the eligibility check was told.
-        baseline_scale=baseline_scale(ctx, form, answers) or values.get("workforce"),
+        baseline_scale="; ".join(
+            part for part in (baseline_scale(ctx, form, answers), values.get("workforce")) if part
+        )
+        or None,
         place=place_of(values.get("site_address") or "") or None,
         # NĐ 30/2020 Phụ lục I: a 0 before days under 10 and months 1 and 2.
         day=f"{today.day:02d}",

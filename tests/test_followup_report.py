@@ -129,7 +129,7 @@ def test_text_report_states_formula_counts_and_hides_small_percentages(kb):
     assert "Lao động: 300 → 368 (+68, +22,7%; 30 cơ sở có số liệu trước và sau)" in text
     assert "5 triệu đồng → 6 triệu đồng (+1 triệu đồng, +20,0%; 33 cơ sở" in text
     assert "Tỷ lệ trả lời hỏi thăm: 40/45 lần hỏi (88,9%; 40 cơ sở đã được hỏi)" in text
-    lao_cai = text.split("— lao_cai (2 cơ sở)")[1].split("— Quảng Ninh")[0]
+    lao_cai = text.split("— Lào Cai (2 cơ sở)")[1].split("— Quảng Ninh")[0]
     assert "Lao động: 10 → 12 (+2; chỉ 1 cơ sở" in lao_cai
     assert "%;" not in lao_cai
     assert "Trả lời hỏi thăm: 1/2 lần hỏi (chỉ 2 cơ sở đã được hỏi, không tính %)" in lao_cai
@@ -174,7 +174,7 @@ def test_xlsx_opens_with_the_same_numbers(kb, tmp_path):
     assert quang_ninh[column["Lao động trước"]].value == 150
     assert quang_ninh[column["Lao động sau"]].value == 188
     assert quang_ninh[column["Tỷ lệ trả lời (%)"]].value == pytest.approx(92.0)
-    lao_cai = rows["lao_cai"]
+    lao_cai = rows["Lào Cai"]
     assert lao_cai[column["Thay đổi lao động (%)"]].value is None  # < 3 establishments
     assert lao_cai[column["Tỷ lệ trả lời (%)"]].value is None
     total = next(book["Tổng hợp"].iter_rows(min_row=2))

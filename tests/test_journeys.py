@@ -3,6 +3,8 @@ transcript per flow showing the new behaviour (real dispatcher, real database)."
 
 from __future__ import annotations
 
+import re
+
 import io
 import json
 from datetime import UTC, date, datetime, timedelta
@@ -171,7 +173,8 @@ async def test_summary_and_edit_lists_fit_a_phone(chat: Chat, support, skip) -> 
         answers = [
             (s, "Thiết kế bao bì và đăng ký nhãn hiệu" if s == "machine" else e)
             for s, e in answers
-            if s != "supplier_quotes"
+            # Quotes and energy use are asked only for machinery, lines and models.
+            if s not in ("supplier_quotes", "energy_use")
         ]
         answers = [("activity", e) if s == "machine" else (s, e) for s, e in answers]
     await start_with_consent(chat)
@@ -230,7 +233,9 @@ async def test_verdict_first_message_fits_and_details_follow(app) -> None:
         assert "elig:details" in chat.payloads, case
         assert len(first.text) <= 900, (case, len(first.text))
         await chat.press("elig:details")
-        assert "(NĐ" in chat.text or "(TT" in chat.text, case
+        # Owner-facing citations read in words (issue 12): "(khoản 1 Điều 6 Nghị định …)".
+        cited = r"\([^()]*(?:Nghị định|Thông tư) \d+/"
+        assert re.search(cited, chat.text), case
 
 
 # --- what the owner said is not asked again ---------------------------------------------------

@@ -325,6 +325,7 @@ def compose(
         Block("paragraph", put(template.name), style="bold-center"),
         Block("paragraph", put(template.draft_note), style="note"),
     ]
+    printed: set[str] = set()
     for section in template.sections:
         blocks.append(Block("heading", (Run(section.heading),)))
         for spec in section.blocks:
@@ -339,7 +340,11 @@ def compose(
                 rows = tuple(tuple(put(cell) for cell in row) for row in spec.table.rows)
                 bold = tuple(i + 1 for i in spec.table.bold_rows)
                 blocks.append(Block("table", rows=(header, *rows), bold_rows=(0, *bold)))
-            notes = [status_lines[s] for s in spec.status if status_lines and s in status_lines]
+            # Each status is printed once, under the first block that rests on it: the same
+            # sentence in two sections is what NĐ 30 layout (and the no-repeat rule) avoids.
+            fresh = [s for s in spec.status if status_lines and s in status_lines]
+            notes = [status_lines[s] for s in fresh if s not in printed]
+            printed.update(fresh)
             if notes:
                 blocks.append(Block("paragraph", (Run(" ".join(notes)),), style="note"))
     sign = template.signature
