@@ -140,16 +140,35 @@ def test_small_talk_gets_a_courteous_reply(voting_kb: KnowledgeBase, message: st
     assert result.answer.startswith("Dạ")
 
 
-def test_second_question_is_offered(voting_kb: KnowledgeBase) -> None:
+@pytest.mark.parametrize(
+    ("message", "main", "other"),
+    [
+        ("Hồ sơ xin hỗ trợ khuyến công gồm những giấy tờ gì? Nộp ở đâu vậy?", "ho_so", "noi_nop"),
+        (
+            "Tạm ứng kinh phí được bao nhiêu phần trăm? Khi nào thì nghiệm thu?",
+            "tam_ung",
+            "nghiem_thu_quyet_toan",
+        ),
+    ],
+)
+def test_second_question_is_offered(
+    voting_kb: KnowledgeBase, message: str, main: str, other: str
+) -> None:
+    result = voting_kb.answer(message)
+    assert result.topic == main
+    assert result.also == (other,)
+    assert result.alternatives[0] == other
+
+
+def test_two_questions_the_voters_split_on_offer_both(voting_kb: KnowledgeBase) -> None:
+    # Matcher and classifier each read a different one of the two questions: the bot does
+    # not guess which is the main one, it offers both (issue 11: clarify, never a dead end).
     result = voting_kb.answer(
         "Hỗ trợ mua máy móc thiết bị được bao nhiêu tiền? Còn đi hội chợ triển lãm có được "
         "hỗ trợ không?"
     )
-    assert result.topic is not None
-    assert result.also
-    assert result.also[0] != result.topic
-    assert {result.topic, *result.also} <= {"may_moc_thiet_bi", "muc_ho_tro", "hoi_cho_trien_lam"}
-    assert result.alternatives[0] == result.also[0]
+    offered = {result.topic, *result.also, *result.alternatives[:3]}
+    assert {"may_moc_thiet_bi", "hoi_cho_trien_lam"} <= offered
 
 
 # --- the dense voter and its absence -------------------------------------------------------
