@@ -131,7 +131,7 @@ def number_tokens(text: str) -> list[str]:
                 i = j
                 continue
         slang = _SLANG.get(token) if out and out[-1][:1].isdigit() else None
-        if token == "toi" and set(raw[i + 1 :]) & set(_UNITS) and nxt[:1].isdigit():
+        if slang == "ty" and set(raw[i + 1 :]) & set(_UNITS) and nxt[:1].isdigit():
             slang = None  # "300 tới 400 triệu": a range, not 300 tỏi
         out.append(slang or token)
         i += 1
