@@ -197,3 +197,44 @@ def test_skip_words_mean_unknown(text: str) -> None:
 @pytest.mark.parametrize("text", NOT_SKIP)
 def test_answers_are_not_skip_words(text: str) -> None:
     assert not means_unknown(text)
+
+
+async def test_intake_transcript_reads_vietnamese_values_and_quotes_errors(app, chat):
+    """Phone with "(0)", "ko có" skips an optional count, a range is asked back quoting the
+    owner's words with diacritics, "năm trăm củ" is taken, "20 tỷ" is not 20 workers."""
+    from sqlalchemy import select
+
+    from bot.db.models_intake import Submission
+    from tests.intake_helpers import ANSWERS, answer_all, send, start_with_consent
+
+    await start_with_consent(chat)
+    await chat.say("Nguyễn Văn An")
+    await chat.say("đt: 0912")
+    assert "“đt: 0912”" in chat.text
+    assert "ví dụ" in chat.text
+    await chat.say("+84 (0) 912-345-678")
+    assert "tên cơ sở" in chat.text
+    steps = [s for s, _ in ANSWERS]
+    for _, entry in ANSWERS[2 : steps.index("supplier_quotes")]:
+        await send(chat, entry)
+    await chat.say("ko có ạ")
+    await chat.say("khoảng 300-400tr")
+    assert "“khoảng 300-400tr”" in chat.text
+    assert "một con số" in chat.text
+    assert "ví dụ" in chat.text
+    await chat.say("năm trăm củ")
+    for _, entry in ANSWERS[steps.index("support_requested") : steps.index("workers")]:
+        await send(chat, entry)
+    await chat.say("20 tỷ")
+    assert "“20 tỷ”" in chat.text
+    assert "số tiền" in chat.text
+    assert "ví dụ" in chat.text
+    await chat.say("khoảng 20 công nhân")
+    await answer_all(chat, ANSWERS[steps.index("wage") :])
+    await chat.press("intake:submit")
+    async with app.db.transaction() as session:
+        sub = (await session.execute(select(Submission))).scalar_one()
+    assert sub.answers["phone"] == "0912345678"
+    assert "supplier_quotes" not in sub.answers
+    assert sub.answers["total_cost"] == 500_000_000
+    assert sub.answers["workers"] == 20
