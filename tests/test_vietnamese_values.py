@@ -49,6 +49,8 @@ DATES = [
     ("tháng mười hai", dt.date(2026, 12, 1), dt.date(2026, 12, 31)),
     ("tháng mười một", dt.date(2026, 11, 1), dt.date(2026, 11, 30)),
     ("tháng năm 2027", dt.date(2027, 5, 1), dt.date(2027, 5, 31)),
+    ("tháng mười năm 2027", dt.date(2027, 10, 1), dt.date(2027, 10, 31)),
+    ("tháng hai năm 2027", dt.date(2027, 2, 1), dt.date(2027, 2, 28)),
     ("tháng sáu", dt.date(2027, 6, 1), dt.date(2027, 6, 30)),
     ("thg 9/2027", dt.date(2027, 9, 1), dt.date(2027, 9, 30)),
     ("thg 9 2027", dt.date(2027, 9, 1), dt.date(2027, 9, 30)),

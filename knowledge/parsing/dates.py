@@ -76,7 +76,8 @@ def _words_to_digits(match: re.Match[str]) -> str:
     # "tháng năm 2027" is May; "5 tháng 3 năm 2027" never reaches here (digits).
     for cut in range(len(words), 0, -1):
         value = _spoken(words[:cut])
-        if value is not None:
+        # "tháng mười năm 2027": 10, then the year — not "mười năm" = 15.
+        if value is not None and 1 <= value <= (12 if match[1] == "thang" else 31):
             rest = " ".join(words[cut:])
             head = "thang " if match[1] == "thang" else ""
             return f"{head}{value} {rest}".strip()
