@@ -222,7 +222,7 @@ class IntakeCapability(Capability):
         except ParseError as exc:
             errors = bucket.setdefault("errors", {})
             errors[step] = errors.get(step, 0) + 1
-            reply = question_reply(ctx, form, bucket, question, exc.message)
+            reply = question_reply(ctx, form, bucket, question, not_read(ctx, text, exc))
             if errors[step] >= _WRONG_LIMIT:
                 reply = _with(
                     replace(reply, text=f"{reply.text}\n{ctx.text('intake.wrong_again')}"),
@@ -466,6 +466,20 @@ def site_with_new_province(ctx: Context, address: str) -> tuple[str, str]:
         if suffix not in address:
             address = f"{address} {suffix}"
     return address, ctx.kb.province_note(address)
+
+
+# Quoted input is cut here so a pasted story does not fill the error message.
+_QUOTE_MAX = 60
+
+
+def not_read(ctx: Context, text: str, error: ParseError) -> str:
+    """The error an owner sees: their input quoted as typed (diacritics intact), the reason
+    and the parser's example that works."""
+    typed = " ".join(text.split())
+    if len(typed) > _QUOTE_MAX:
+        typed = typed[: _QUOTE_MAX - 1].rstrip() + "…"
+    reason = error.message.removeprefix("Dạ, ")
+    return ctx.text("intake.not_read", typed=typed, reason=reason[:1].upper() + reason[1:])
 
 
 def _with(reply: Reply, button: Button) -> Reply:

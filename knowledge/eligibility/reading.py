@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import InvalidOperation
 from typing import Any
 
 from rapidfuzz import fuzz
 
 from knowledge.eligibility.answers import BOOLEAN_KEYS
 from knowledge.eligibility.schema import EligibilityRules
+from knowledge.parsing.counts import parse_count
+from knowledge.parsing.errors import ParseError
+from knowledge.parsing.money import _CURRENCY, _FILLER, number_tokens, parse_money, read_decimal
 from knowledge.parsing.yes_no import read_yes_no
 from knowledge.search.normalise import fold as fold_letters
 
@@ -26,6 +30,7 @@ ENTERPRISE = "doanh_nghiep"
 # Cap before matching: a question is never longer than this.
 _MAX_CHARS = 500
 _FUZZY_CUTOFF = 88
+_MONEY_FILLER = _FILLER | _CURRENCY
 
 
 def fold(text: str) -> str:
@@ -50,25 +55,33 @@ _NUMBER = r"(\d+(?:[.,]\d+)*)"
 
 
 def parse_number(raw: str) -> float:
-    """Vietnamese digits: "1.500" is fifteen hundred, "1,5" is one and a half."""
-    groups = re.split(r"[.,]", raw)
-    if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]):
-        return float("".join(groups))
-    head, *tail = groups
-    return float(f"{head}.{''.join(tail)}") if tail else float(head)
+    """Vietnamese digits: "1.500" is fifteen hundred, "1,5" is one and a half.
+
+    The intake's reader (`knowledge.parsing.money.read_decimal`); ParseError for "1,5,5".
+    """
+    return float(read_decimal(raw))
 
 
 def number_in(text: str, *, money: bool) -> float | None:
-    """The first number of a reply at a number step; for money, in billions ("500 triệu" → 0.5)."""
-    match = re.search(_NUMBER + r"\s*(ty|trieu|nghin ty)?", fold_keep_digits(text))
-    if not match:
+    """The figure a reply at a number step gives, read as the intake reads it: a count
+    ("35 cn", "hai chục người"; never "20 tỷ") or money in billions ("500 triệu" → 0.5,
+    "3 củ", "1tỷ2"; a bare "2" at a money step is 2 tỷ). None when there is no single figure.
+    """
+    try:
+        if not money:
+            return float(parse_count(text))
+        return parse_money(text) / 1e9
+    except ParseError:
+        pass
+    if not money:
         return None
-    value = parse_number(match.group(1))
-    if money and match.group(2) == "trieu":
-        value /= 1000
-    if money and match.group(2) == "nghin ty":
-        value *= 1000
-    return value
+    tokens = [t for t in number_tokens(text) if t not in _MONEY_FILLER]
+    if len(tokens) != 1 or not tokens[0][:1].isdigit():
+        return None
+    try:
+        return parse_number(tokens[0])
+    except (ParseError, InvalidOperation):
+        return None
 
 
 def fold_keep_digits(text: str) -> str:
@@ -126,7 +139,10 @@ class AnswerReader:
         for key, pattern, money in _FIGURES:
             match = pattern.search(folded)
             if match:
-                value = parse_number(match.group(1))
+                try:
+                    value = parse_number(match.group(1))
+                except ParseError:
+                    continue  # "1,5,5": no figure rather than a guess
                 if money and match.group(2) == "trieu":
                     value /= 1000
                 found[key] = value

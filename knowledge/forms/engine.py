@@ -15,6 +15,7 @@ from knowledge.parsing import (
     parse_phone,
     parse_tax_code,
 )
+from knowledge.parsing.counts import parse_count
 from knowledge.parsing.fold import fold
 from knowledge.parsing.yes_no import read_yes_no
 
@@ -24,14 +25,21 @@ TEXT_MAX = 1500
 # as a value (a missing figure must not become a zero in the effectiveness report).
 _UNKNOWN = {
     "khong ro", "khong biet", "chua ro", "chua biet", "ko ro", "ko biet", "k ro", "k biet",
-    "khong nho", "khong ro a", "khong biet a", "chiu", "khong co so lieu",
+    "khong nho", "chiu", "khong co so lieu",
+    "khong co", "ko co", "k co", "kg co", "chua co", "chua co so lieu", "khong co a",
+    "bo qua",
 }  # fmt: skip
+# Polite or casual tails that do not change the meaning: "không biết ạ", "chưa có nha".
+_TAILS = (" a", " nha", " nhe", " em", " anh", " chi", " ah")
 
 
 def means_unknown(text: str) -> bool:
-    """True for "không rõ", "không biết", "ko bit"… (folded, trailing punctuation ignored)."""
-    folded = fold(text).rstrip(".!?")
-    return folded in _UNKNOWN or folded.replace("bit", "biet") in _UNKNOWN
+    """True for "không rõ", "không biết", "ko bit", "chưa có", "ko có ạ"… typed to an
+    optional question (folded, trailing punctuation and polite tails ignored)."""
+    folded = fold(text).rstrip(".!?… ").replace("bit", "biet")
+    for tail in _TAILS:
+        folded = folded.removesuffix(tail)
+    return folded in _UNKNOWN
 
 
 def applies(question: Question, answers: Answers) -> bool:
@@ -108,10 +116,10 @@ def _parse(question: Question, text: str, today: dt.date) -> Any:
     if kind == "tax_code":
         return parse_tax_code(text)
     if kind == "number":
-        digits = text.replace(".", "").replace(" ", "")
-        if not digits.isdigit():
-            raise _reason(question, "Dạ, em cần một số nguyên.")
-        return int(digits)
+        try:
+            return parse_count(text)
+        except ParseError as exc:
+            raise _reason(question, exc.message) from None
     if kind == "choice":
         return _choice(question, text)
     return _yes_no(question, text)

@@ -1,8 +1,15 @@
-"""Vietnamese mobile numbers: "0912 345 678", "+84 912.345.678", "84912345678"."""
+"""Vietnamese mobile numbers: "0912 345 678", "+84 912.345.678", "84912345678",
+"+84 (0) 912-345-678", "0084 912 345 678", full-width "０９１２…" → one form, "0912345678".
+
+Hand-written rather than `phonenumbers`: the question asks for a mobile the officer can call
+or Zalo, the prefix list below (2018 renumbering) is the whole rule, and the error must say
+in Vietnamese which part is wrong.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from knowledge.parsing.errors import ParseError
 
@@ -24,7 +31,10 @@ def _error(reason: str) -> ParseError:
 
 def parse_phone(text: str) -> str:
     """The number in national form "0912345678"; raises ParseError otherwise."""
-    raw = (text or "").strip()
+    raw = unicodedata.normalize("NFKC", text or "").strip()
+    # "+84 (0) 912…": the trunk 0 written after the country code is dropped.
+    raw = re.sub(r"^(\(?\s*(?:\+|00)?\s*84\s*\)?)[\s.\-]*\(\s*0\s*\)", r"\1", raw)
+    raw = re.sub(r"^00\s*84", "+84", raw)
     if not raw:
         raise _error("Dạ, em chưa nhận được số điện thoại.")
     if not _ALLOWED.fullmatch(raw) or raw.count("+") > 1 or "+" in raw.lstrip("(").lstrip()[1:]:
@@ -33,7 +43,8 @@ def parse_phone(text: str) -> str:
     if raw.lstrip("( ").startswith("+"):
         if not digits.startswith("84"):
             raise _error("Dạ, em chỉ nhận số di động Việt Nam (+84).")
-        digits = "0" + digits[2:]
+        # "+84 0912 345 678": the trunk 0 kept after the country code.
+        digits = digits[2:] if digits[2:3] == "0" else "0" + digits[2:]
     elif digits.startswith("84") and len(digits) == 11:
         digits = "0" + digits[2:]
     elif not digits.startswith("0") and len(digits) == 9:
