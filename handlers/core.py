@@ -99,6 +99,14 @@ class Core:
         msg = ctx.message
         if msg.payload is not None:
             return await self._press(ctx, msg.payload)
+        if msg.kind == "edited" and msg.text:
+            if ctx.state.flow in self._caps:
+                # Re-applying a correction to an earlier step is not supported yet: say so
+                # rather than read the edit as the answer to the question now asked.
+                return [Reply(ctx.text("core.edited_in_flow"))]
+            # Outside a flow an edited message is a new text (a corrected question).
+            msg = replace(msg, kind="text")
+            ctx.message = msg
         if msg.kind not in ("text", "contact"):
             return await self._attachment(ctx)
         text = clean_text(msg.text if msg.kind == "text" else msg.contact_phone)
