@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from handlers.messages import Target
 from knowledge.provinces import check_province_code
+
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +122,15 @@ class Settings(BaseSettings):
     def _parse_officer_chat(cls, value: object) -> object:
         if isinstance(value, str):
             return Target.parse(value) if value.strip() else None
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # Bot API setWebhook: secret_token is 1-256 characters, only A-Z, a-z, 0-9, _ and -;
+        # Telegram refuses any other value, so the bot would never receive an update.
+        if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram)")
         return value
 
     @field_validator("http_port")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 
 from bot.db.engine import Database
@@ -24,6 +25,19 @@ _MAX_ATTEMPTS = 8
 _CONFLICT_PAUSE = 0.01
 
 
+def _outcome(message: IncomingMessage, events: list[str]) -> str:
+    """What became of a handled message, for the log: the first event the core emitted
+    ("faq.answered", "faq.abstained", "intake.finished", "duplicate", …), else "button",
+    "command" or the message kind."""
+    if events:
+        return events[0]
+    if message.payload is not None:
+        return "button"
+    if message.kind == "text" and (message.text or "").lstrip().startswith("/"):
+        return "command"
+    return message.kind
+
+
 class Dispatcher:
     def __init__(
         self, db: Database, core: Core, kb: KnowledgeBase, config: CoreConfig, clock: Clock
@@ -34,7 +48,28 @@ class Dispatcher:
         self.on_events: Callable[[IncomingMessage, list[str]], None] | None = None
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
-        """Replies for the sender; [] when this message id was handled before."""
+        """Replies for the sender; [] when this message id was handled before.
+
+        Logs one INFO line per message ("message handled", with `channel`, `kind`,
+        `outcome` and `latency_ms` fields), never its text.
+        """
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            replies, outcome = await self._handle_locked(message)
+        finally:
+            log.info(
+                "message handled",
+                extra={
+                    "channel": message.channel,
+                    "kind": message.kind,
+                    "outcome": outcome,
+                    "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+        return replies
+
+    async def _handle_locked(self, message: IncomingMessage) -> tuple[list[Reply], str]:
         async with self._locks.hold((message.channel, message.user_id)):
             for attempt in range(1, _MAX_ATTEMPTS + 1):
                 try:
@@ -45,11 +80,11 @@ class Dispatcher:
                     continue
                 except Exception:
                     log.exception("handling a %s message failed", message.channel)
-                    return [Reply(self.kb.ui.text("core.error"))]
+                    return [Reply(self.kb.ui.text("core.error"))], "error"
                 if self.on_events is not None:
                     self.on_events(message, events)
-                return replies
-        return [Reply(self.kb.ui.text("core.error"))]
+                return replies, _outcome(message, events)
+        return [Reply(self.kb.ui.text("core.error"))], "error"
 
     async def _handle_once(self, message: IncomingMessage) -> tuple[list[Reply], list[str]]:
         now = self.clock.now()

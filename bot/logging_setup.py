@@ -33,6 +33,17 @@ _STANDARD_ATTRS = frozenset(
 )
 
 
+# Libraries that log every poll, request or scheduler heartbeat at INFO: warnings only.
+QUIET_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "telegram",
+    "telegram.ext",
+    "apscheduler",
+    "aiohttp.access",
+)
+
+
 class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         # Known secret values (from settings) are removed verbatim, whatever their shape.
@@ -88,6 +99,8 @@ def setup_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     return handler
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Iterable
+from dataclasses import replace
 
 from handlers.capability import Capability, CommandHandler, StaleButton, is_officer_command
 from handlers.context import Context
 from handlers.menu import main_menu
 from handlers.messages import Reply
 from handlers.ownership import RecordKind, may_use, record_id
+from knowledge.text_edge import edge_text
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +21,10 @@ _BUILTIN_ALIASES = {"huy": "huy", "hủy": "huy", "menu": "menu", "giup": "giup"
 
 
 def clean_text(raw: str | None) -> str:
-    """NFC, control characters removed (newlines and tabs become spaces), trimmed."""
-    if not raw:
-        return ""
-    text = unicodedata.normalize("NFC", raw)
-    kept = (" " if ch in "\n\r\t" else ch for ch in text if ch in "\n\r\t" or ch.isprintable())
-    return " ".join("".join(kept).split())
+    """The core's one text normal form (knowledge.text_edge.edge_text): NFC, Unicode spaces
+    and line breaks become spaces, zero-width/bidi/control characters dropped, Unicode digits
+    ASCII, trimmed."""
+    return edge_text(raw)
 
 
 def _has_words(text: str) -> bool:
@@ -100,9 +99,20 @@ class Core:
         msg = ctx.message
         if msg.payload is not None:
             return await self._press(ctx, msg.payload)
+        if msg.kind == "edited" and msg.text:
+            if ctx.state.flow in self._caps:
+                # Re-applying a correction to an earlier step is not supported yet: say so
+                # rather than read the edit as the answer to the question now asked.
+                return [Reply(ctx.text("core.edited_in_flow"))]
+            # Outside a flow an edited message is a new text (a corrected question).
+            msg = replace(msg, kind="text")
+            ctx.message = msg
         if msg.kind not in ("text", "contact"):
             return await self._attachment(ctx)
         text = clean_text(msg.text if msg.kind == "text" else msg.contact_phone)
+        if msg.kind == "text" and msg.text != text:
+            # Handlers that read the message itself (tickets) see the same normal form.
+            ctx.message = replace(msg, text=text)
         if not text:
             return [main_menu(ctx, ctx.text("core.empty"))]
         if len(text) > MAX_TEXT_LENGTH:

@@ -54,12 +54,25 @@ def test_dotenv_file_is_read(tmp_path, monkeypatch):
         ("BOT_TIMEZONE", "Mars/Olympus"),
         ("BOT_OFFICER_IDS", "12345"),
         ("BOT_OFFICER_CHAT", "telegram"),
+        ("BOT_TELEGRAM_WEBHOOK_SECRET", "has space"),
+        ("BOT_TELEGRAM_WEBHOOK_SECRET", "bí-mật"),
+        ("BOT_TELEGRAM_WEBHOOK_SECRET", "a" * 257),
+        ("BOT_TELEGRAM_WEBHOOK_SECRET", "semi;colon"),
+        ("BOT_TELEGRAM_WEBHOOK_SECRET", ""),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=name):
         load_settings(_env_file=None)
+
+
+@pytest.mark.parametrize("secret", ["a", "A-z_09", "x" * 256])
+def test_good_webhook_secrets_load(monkeypatch, secret):
+    monkeypatch.setenv("BOT_TELEGRAM_WEBHOOK_SECRET", secret)
+    loaded = load_settings(_env_file=None).telegram_webhook_secret
+    assert loaded is not None
+    assert loaded.get_secret_value() == secret
 
 
 @pytest.mark.parametrize(

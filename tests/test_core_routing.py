@@ -5,6 +5,7 @@ import pytest
 from handlers.capability import Capability
 from handlers.core import Core, clean_text
 from handlers.messages import IncomingMessage, Reply
+from tests.intake_helpers import start_with_consent
 
 MENU = ["Hỏi đáp khuyến công", "Kiểm tra điều kiện", "Soạn đề án", "Nhắc hạn", "Liên hệ cán bộ"]
 
@@ -57,6 +58,25 @@ async def test_unknown_or_old_buttons_are_refused_politely(chat, payload):
 async def test_non_text_messages_get_a_polite_reply(chat, kind):
     replies = await chat.send(IncomingMessage("console", "owner-1", "owner-1", kind=kind))
     assert replies[0].text.startswith("Dạ")
+
+
+async def test_an_edited_question_outside_a_flow_is_answered_as_new_text(chat):
+    edited = IncomingMessage(
+        "console", "owner-1", "owner-1", text="ho tro\u00a0may moc bao nhieu", kind="edited"
+    )
+    await chat.send(edited)
+    assert "300 triệu đồng" in chat.text
+
+
+async def test_an_edit_inside_a_flow_is_not_read_as_the_current_answer(chat):
+    await start_with_consent(chat)
+    assert "họ và tên" in chat.text
+    await chat.send(
+        IncomingMessage("console", "owner-1", "owner-1", text="Cơ sở Bún", kind="edited")
+    )
+    assert "gõ lại câu trả lời" in chat.text
+    await chat.say("Nguyễn Văn An")
+    assert "điện thoại" in chat.text, "the edit did not answer the name question"
 
 
 def test_clean_text_removes_controls_and_normalises():

@@ -105,6 +105,11 @@ class ZaloChannel:
             oa_secret=self._oa_secret,
             now=self.clock.now(),
         )
+        if verdict is Verdict.STALE:
+            # Correctly signed but outside the time window (a replay or a late retry): dropped.
+            # 200, not 401: Zalo retries non-200 answers and may disable the webhook.
+            log.warning("zalo webhook event dropped: %s", verdict.value)
+            return web.json_response({"dropped": verdict.value})
         if verdict is not Verdict.OK or event is None:
             log.warning("zalo webhook refused: %s", verdict.value)
             return web.json_response({"error": verdict.value}, status=401)
