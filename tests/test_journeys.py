@@ -3,10 +3,9 @@ transcript per flow showing the new behaviour (real dispatcher, real database)."
 
 from __future__ import annotations
 
-import re
-
 import io
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
