@@ -342,8 +342,9 @@ def compose(
                 blocks.append(Block("table", rows=(header, *rows), bold_rows=(0, *bold)))
             # Each status is printed once, under the first block that rests on it: the same
             # sentence in two sections is what NĐ 30 layout (and the no-repeat rule) avoids.
-            fresh = [s for s in spec.status if status_lines and s in status_lines]
-            notes = [status_lines[s] for s in fresh if s not in printed]
+            lines = status_lines or {}
+            fresh = [s for s in spec.status if s in lines]
+            notes = [lines[s] for s in fresh if s not in printed]
             printed.update(fresh)
             if notes:
                 blocks.append(Block("paragraph", (Run(" ".join(notes)),), style="note"))
