@@ -120,8 +120,18 @@ class Settings(BaseSettings):
     @field_validator("officer_chat", mode="before")
     @classmethod
     def _parse_officer_chat(cls, value: object) -> object:
+        """`channel:chat_id`, or on Telegram `telegram:chat_id:thread_id` for a forum topic
+        (Bot API `message_thread_id`); Telegram chat and topic ids are integers."""
         if isinstance(value, str):
-            return Target.parse(value) if value.strip() else None
+            target = Target.parse(value) if value.strip() else None
+            if target is None:
+                return None
+            chat, topic, thread = target.chat_id.partition(":")
+            if target.channel == "telegram" and not re.fullmatch(r"-?\d+", chat):
+                raise ValueError(f"a Telegram chat id is an integer (e.g. -100123), got {chat!r}")
+            if topic and target.channel != "telegram":
+                raise ValueError(f"only a Telegram chat has topics (:{thread}), got {value!r}")
+            return target
         return value
 
     @field_validator("telegram_webhook_secret")

@@ -55,6 +55,12 @@ class Capability:
         """A photo, voice note, file… inside this flow; None gives the default polite reply."""
         return None
 
+    async def on_edit(self, ctx: Context, text: str) -> list[Reply] | None:
+        """An edited message (`ctx.message.platform_message_id` names it) with its new `text`:
+        replies when it corrected an answer of this flow (handlers/corrections.py), None lets
+        the core read it as new text."""
+        return None
+
     async def on_free_text(self, ctx: Context, text: str) -> list[Reply] | None:
         """Any typed text before the flow or the faq gets it; replies claim it, None passes.
 

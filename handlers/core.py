@@ -99,12 +99,9 @@ class Core:
         msg = ctx.message
         if msg.payload is not None:
             return await self._press(ctx, msg.payload)
-        if msg.kind == "edited" and msg.text:
-            if ctx.state.flow in self._caps:
-                # Re-applying a correction to an earlier step is not supported yet: say so
-                # rather than read the edit as the answer to the question now asked.
-                return [Reply(ctx.text("core.edited_in_flow"))]
-            # Outside a flow an edited message is a new text (a corrected question).
+        edited = msg.kind == "edited" and bool(msg.text)
+        if edited:
+            # A correction: the flow it answered re-applies it (below); otherwise new text.
             msg = replace(msg, kind="text")
             ctx.message = msg
         if msg.kind not in ("text", "contact"):
@@ -117,6 +114,10 @@ class Core:
             return [main_menu(ctx, ctx.text("core.empty"))]
         if len(text) > MAX_TEXT_LENGTH:
             return [main_menu(ctx, ctx.text("core.too_long", limit=f"{MAX_TEXT_LENGTH:,}"))]
+        if edited:
+            corrected = await self._correction(ctx, text)
+            if corrected is not None:
+                return corrected
         command = self._command_of(text)
         if command is not None:
             return await self._command(ctx, command, text)
@@ -130,6 +131,16 @@ class Core:
         if flow is not None:
             return await flow.on_text(ctx, text)
         return await self._caps["faq"].on_text(ctx, text)
+
+    async def _correction(self, ctx: Context, text: str) -> list[Reply] | None:
+        """An edited message given to the flow it may have answered: the current flow, or
+        outside any flow each capability (a finished eligibility check re-evaluates)."""
+        current = self._caps.get(ctx.state.flow or "")
+        for cap in [current] if current is not None else self._caps.values():
+            replies = await cap.on_edit(ctx, text)
+            if replies is not None:
+                return replies
+        return None
 
     def _command_of(self, text: str) -> str | None:
         head = text.split(maxsplit=1)[0].lower()

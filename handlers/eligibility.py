@@ -14,13 +14,21 @@ from typing import Any
 
 from handlers.capability import Capability, CommandHandler, StaleButton
 from handlers.context import Context
-from handlers.eligibility_view import ask_reply, result_details, result_reply, summary
+from handlers.corrections import edited_answer, note_source, typed_source
+from handlers.eligibility_view import (
+    ask_reply,
+    display,
+    result_details,
+    result_reply,
+    summary,
+)
 from handlers.menu import main_menu
 from handlers.messages import Button, ConversationState, Reply
 from handlers.reminders import remember_sector
 from knowledge.eligibility import Answers, EligibilityRules, Verdict, evaluate
 from knowledge.eligibility.answers import BOOLEAN_KEYS, CHOICE_VALUES, NUMBER_KEYS
 from knowledge.eligibility.reading import ENTERPRISE, AnswerReader, number_in, yes_no
+from knowledge.formatting import quote_typed
 from knowledge.search.normalise import fold
 
 NAME = "elig"
@@ -31,13 +39,13 @@ _UNSETTLED_SITE_WORDS = ("phuong", "dac khu")
 _WORD = re.compile(r"\w+")
 
 
-
 def eligibility_answers(state: ConversationState) -> dict[str, Any]:
     """The SPEC §4 answers given in the eligibility check so far (the intake prefills from
     them); the eligibility capability owns its part of the conversation state."""
     bucket = state.data.get(NAME, {})
     answers = bucket.get("answers", {}) if isinstance(bucket, dict) else {}
     return answers if isinstance(answers, dict) else {}
+
 
 class EligibilityCapability(Capability):
     name = NAME
@@ -103,6 +111,7 @@ class EligibilityCapability(Capability):
             if value is None:
                 raise StaleButton
             bucket.pop("pending", None)
+            note_source(bucket, key, None)
             return self._apply(ctx, {key: value})
         raise StaleButton
 
@@ -137,6 +146,7 @@ class EligibilityCapability(Capability):
         direct = self._direct_answer(step, text, found)
         if direct is not None:
             bucket.pop("pending", None)
+            note_source(bucket, step, typed_source(ctx.message))
             return self._apply(ctx, {step: direct})
         answers = bucket.setdefault("answers", {})
         found = {k: v for k, v in found.items() if answers.get(k) != v}
@@ -152,6 +162,51 @@ class EligibilityCapability(Capability):
             Button(ctx.text("elig.btn.back"), "elig:back"),
         )
         return [Reply(text_out, buttons)]
+
+    async def on_edit(self, ctx: Context, text: str) -> list[Reply] | None:
+        """An edited message: the latest typed answer is re-applied to its question (a
+        finished check is evaluated again); an older one is declined; else new text (None)."""
+        bucket = ctx.state.data.get(NAME)
+        if self.rules is None or self.reader is None or not isinstance(bucket, dict):
+            return None
+        edit = edited_answer(bucket, ctx.message)
+        if edit is None:
+            return None
+        key, in_flow = edit.step, ctx.state.flow == NAME
+        name = ctx.text(f"elig.key.{key}")
+        if not edit.last:
+            lead = ctx.text("elig.edit_older", name=name)
+            return self._next(ctx, lead=lead) if in_flow else [Reply(lead)]
+        value = self._direct_answer(key, text, self.reader.read(text))
+        answers = bucket.setdefault("answers", {})
+        if value is None:
+            lead = ctx.text(
+                "elig.edit_not_read",
+                name=name,
+                typed=quote_typed(text),
+                example=self._example(ctx, key),
+                value=display(ctx, self.rules, key, answers[key]) if key in answers else "—",
+            )
+            return self._next(ctx, lead=lead) if in_flow else [Reply(lead)]
+        bucket.pop("pending", None)
+        said = ctx.text(
+            "core.edit_applied", label=name, value=display(ctx, self.rules, key, value)
+        )
+        note_source(bucket, key, typed_source(ctx.message))
+        replies = [Reply(said), *self._apply(ctx, {key: value})]
+        await remember_sector(ctx, bucket.get("answers", {}).get("sector"))
+        return replies
+
+    def _example(self, ctx: Context, key: str) -> str:
+        """One answer that reads for `key` (the error after a correction that does not)."""
+        if key == "employees":
+            return ctx.text("elig.edit_example.employees")
+        if key in NUMBER_KEYS:
+            return ctx.text("elig.edit_example.number")
+        if key in BOOLEAN_KEYS:
+            return ctx.text("elig.edit_example.boolean")
+        assert self.rules is not None
+        return self.rules.label(key, CHOICE_VALUES[key][0])
 
     async def on_cancel(self, ctx: Context) -> list[Reply] | None:
         ctx.state.bucket(NAME).pop("pending", None)

@@ -8,6 +8,7 @@ from typing import Any
 
 from handlers.capability import Capability, CommandHandler, StaleButton
 from handlers.context import Context
+from handlers.corrections import edited_answer, note_source, typed_source
 from handlers.eligibility import eligibility_answers
 from handlers.intake_draft import forward_attachment, submit
 from handlers.intake_view import (
@@ -24,8 +25,10 @@ from handlers.personal_data import ask_erase, consent_buttons, erase, has_consen
 from handlers.ports import DraftRenderer
 from handlers.reminders import remember_sector
 from handlers.submissions import owned_submission, status_label
+from knowledge.formatting import quote_typed
 from knowledge.forms.budget import check_budget
 from knowledge.forms.engine import (
+    display,
     first_unanswered,
     invalidated,
     means_unknown,
@@ -34,7 +37,8 @@ from knowledge.forms.engine import (
     previous_step,
     skipped_steps,
 )
-from knowledge.forms.schema import Form
+from knowledge.forms.roles import Role
+from knowledge.forms.schema import Form, Question
 from knowledge.parsing import ParseError
 from knowledge.parsing.fold import fold
 from knowledge.parsing.yes_no import read_yes_no
@@ -44,9 +48,6 @@ SUMMARY, CONSENT = "summary", "consent"
 _WRONG_LIMIT = 3
 # Typed agreement with the answer offered back with diacritics.
 _AGREE = frozenset({"dung", "dung roi", "ok", "u", "vang", "co", "dong y", "chuan"})
-# The production-site address step (its text feeds the đề án); an old province named in it
-# gets the new one added.
-SITE_ADDRESS = "site_address"
 
 
 async def revise(ctx: Context, form: Form, raw_id: str) -> list[Reply]:
@@ -171,7 +172,11 @@ class IntakeCapability(Capability):
         step: str,
         value: Any,
         lead: str = "",
+        *,
+        source: str | None = None,
     ) -> list[Reply]:
+        """Store `value` for `step` and move on; `source` is the platform id of the typed
+        message it came from (None for a button), kept for corrections by edit."""
         question = form.step(step)
         assert question is not None
         bucket.setdefault("errors", {}).pop(step, None)
@@ -184,6 +189,7 @@ class IntakeCapability(Capability):
                 )
             ]
         bucket["answers"][step] = value
+        note_source(bucket, step, source)
         if question.prefill_from == "sector":
             await remember_sector(ctx, value)
         if step in bucket.get("skipped", []):
@@ -212,7 +218,15 @@ class IntakeCapability(Capability):
             return [summary_reply(ctx, form, bucket, ctx.text("intake.summary_hint"))]
         offer = bucket.pop("restore", None)
         if isinstance(offer, dict) and offer.get("step") == step and fold(text) in _AGREE:
-            return await self._accept(ctx, form, bucket, question.id, offer["restored"])
+            source = offer.get("source")
+            return await self._accept(
+                ctx,
+                form,
+                bucket,
+                question.id,
+                offer["restored"],
+                source=source if isinstance(source, str) else None,
+            )
         if question.optional and means_unknown(text):
             return await self._skip(ctx, form, bucket, question.id)
         try:
@@ -229,13 +243,67 @@ class IntakeCapability(Capability):
                     Button(ctx.text("menu.contact"), "menu:contact"),
                 )
             return [reply]
-        lead = ""
-        if question.id == SITE_ADDRESS and isinstance(value, str):
-            value, lead = site_with_new_province(ctx, value)
+        value, lead = self._with_province(ctx, question, value)
         offer = self._restore_offer(ctx, bucket, question.id, value)
         if offer is not None:
             return [offer]
-        return await self._accept(ctx, form, bucket, question.id, value, lead)
+        return await self._accept(
+            ctx, form, bucket, question.id, value, lead, source=typed_source(ctx.message)
+        )
+
+    @staticmethod
+    def _with_province(ctx: Context, question: Question, value: Any) -> tuple[Any, str]:
+        """The production-site address (role `address`, its text feeds the đề án) naming an
+        old province gets the new one added, with a sentence telling the owner."""
+        if question.role == Role.ADDRESS and isinstance(value, str):
+            return site_with_new_province(ctx, value)
+        return value, ""
+
+    async def on_edit(self, ctx: Context, text: str) -> list[Reply] | None:
+        """An edited message: the latest typed answer is re-applied to its step (and said
+        so); an older one is declined politely; anything else is new text (None)."""
+        form = ctx.kb.intake_form
+        bucket = ctx.state.data.get(CAP)
+        if form is None or ctx.state.flow != CAP or not isinstance(bucket, dict):
+            return None
+        if "answers" not in bucket or not bucket.get("step"):
+            return None
+        edit = edited_answer(bucket, ctx.message)
+        question = form.step(edit.step) if edit is not None else None
+        if edit is None or question is None:
+            return None
+        bucket.pop("pending", None)
+        if not edit.last:
+            return await self._show(
+                ctx, form, bucket, ctx.text("intake.edit_older", label=question.label)
+            )
+        old = bucket["answers"].get(question.id)
+        try:
+            value = parse_answer(
+                question, text, today=ctx.local_now.date(), answers=bucket["answers"]
+            )
+        except ParseError as exc:
+            lead = not_read(ctx, text, exc)
+            if old is not None:
+                kept = ctx.text(
+                    "intake.edit_kept", label=question.label, value=display(question, old)
+                )
+                lead = f"{lead}\n{kept}"
+            return await self._show(ctx, form, bucket, lead)
+        value, note = self._with_province(ctx, question, value)
+        # Back at the corrected step: the flow moves on from there (a later step that depended
+        # on the old answer is asked again, see _accept).
+        bucket.pop("restore", None)
+        bucket["step"] = question.id
+        ctx.state.enter(CAP, question.id)
+        offer = self._restore_offer(ctx, bucket, question.id, value)
+        if offer is not None:
+            return [offer]
+        said = ctx.text("core.edit_applied", label=question.label, value=display(question, value))
+        lead = "\n".join(part for part in (said, note) if part)
+        return await self._accept(
+            ctx, form, bucket, question.id, value, lead, source=typed_source(ctx.message)
+        )
 
     def _restore_offer(
         self, ctx: Context, bucket: dict[str, Any], step: str, value: Any
@@ -252,7 +320,12 @@ class IntakeCapability(Capability):
         restored = restorer.restore(value)
         if not restored.changed:
             return None
-        bucket["restore"] = {"step": step, "typed": value, "restored": restored.text}
+        bucket["restore"] = {
+            "step": step,
+            "typed": value,
+            "restored": restored.text,
+            "source": typed_source(ctx.message),
+        }
         buttons = (
             Button(ctx.text("intake.restore_yes"), f"{CAP}:restore_yes"),
             Button(ctx.text("intake.restore_no"), f"{CAP}:restore_no"),
@@ -266,7 +339,15 @@ class IntakeCapability(Capability):
         if not isinstance(offer, dict) or offer.get("step") != bucket.get("step"):
             raise StaleButton
         value = offer["restored"] if accept else offer["typed"]
-        return await self._accept(ctx, form, bucket, offer["step"], value)
+        source = offer.get("source")
+        return await self._accept(
+            ctx,
+            form,
+            bucket,
+            offer["step"],
+            value,
+            source=source if isinstance(source, str) else None,
+        )
 
     async def on_payload(self, ctx: Context, action: str) -> list[Reply]:
         form = ctx.kb.intake_form
@@ -468,16 +549,10 @@ def site_with_new_province(ctx: Context, address: str) -> tuple[str, str]:
     return address, ctx.kb.province_note(address)
 
 
-# Quoted input is cut here so a pasted story does not fill the error message.
-_QUOTE_MAX = 60
-
-
 def not_read(ctx: Context, text: str, error: ParseError) -> str:
     """The error an owner sees: their input quoted as typed (diacritics intact), the reason
     and the parser's example that works."""
-    typed = " ".join(text.split())
-    if len(typed) > _QUOTE_MAX:
-        typed = typed[: _QUOTE_MAX - 1].rstrip() + "…"
+    typed = quote_typed(text)
     reason = error.message.removeprefix("Dạ, ")
     return ctx.text("intake.not_read", typed=typed, reason=reason[:1].upper() + reason[1:])
 

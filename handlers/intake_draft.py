@@ -116,7 +116,7 @@ def draft_values(ctx: Context, form: Form, answers: dict[str, Any]) -> dict[str,
             part for part in (baseline_scale(ctx, form, answers), values.get("workforce")) if part
         )
         or None,
-        place=place_of(values.get("site_address") or "") or None,
+        place=place_of(shown(Role.ADDRESS)) or None,
         # NĐ 30/2020 Phụ lục I: a 0 before days under 10 and months 1 and 2.
         day=f"{today.day:02d}",
         month=f"{today.month:02d}" if today.month < 3 else str(today.month),
@@ -187,7 +187,12 @@ def build_draft(
     stem = file_stem(ctx, template.file_prefix, establishment, ref)
     statuses = {key: ctx.text(f"faq.status.{key}") for key in STATUS_KEYS}
     flagged = unaccented_fields(form, answers)
-    derived = {"site_address": "place", "establishment_name": "establishment_upper"}
+    # Values derived from a flagged answer are flagged with it.
+    derived = {
+        question.id: field
+        for role, field in ((Role.ADDRESS, "place"), (Role.ESTABLISHMENT, "establishment_upper"))
+        if (question := form.by_role(role)) is not None
+    }
     flagged |= {derived[f] for f in flagged if f in derived}
     return compose(template, values, answers, labels, stem, statuses, frozenset(flagged))
 

@@ -38,6 +38,16 @@ class IncomingMessage:
     attachment: Attachment | None = None
     # The text of the message this one replies to (Telegram reply, Zalo quote), if any.
     reply_to_text: str | None = None
+    # The platform's id of the message itself (Telegram `message_id`), the same for a message
+    # and its edits; `message_id` above is the delivery id the dispatcher deduplicates on.
+    platform_message_id: str | None = None
+    # The forum topic (Telegram `message_thread_id`) the message came from: replies go there.
+    thread_id: str | None = None
+
+    @property
+    def reply_address(self) -> str:
+        """Where replies go: `chat_id`, or `chat_id:thread_id` inside a forum topic."""
+        return f"{self.chat_id}:{self.thread_id}" if self.thread_id else self.chat_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,14 +173,18 @@ class Target:
     """Where a push goes: a channel and a chat on it (e.g. the officer chat)."""
 
     channel: str
-    chat_id: str
+    chat_id: str  # may name a forum topic: "chat:thread" (Telegram `-100123:45`)
 
     @classmethod
     def parse(cls, value: str) -> Target:
+        """`channel:chat_id` or `channel:chat_id:thread_id`; ValueError otherwise."""
         channel, sep, chat_id = value.partition(":")
-        if not sep or not channel or not chat_id:
+        if not sep or not channel.strip() or not chat_id.strip():
             raise ValueError(f"expected 'channel:chat_id', got {value!r}")
-        return cls(channel.strip(), chat_id.strip())
+        chat, topic, thread = chat_id.strip().partition(":")
+        if topic and (not chat.strip() or not thread.strip().isdigit()):
+            raise ValueError(f"expected 'channel:chat_id:thread_id' (a number), got {value!r}")
+        return cls(channel.strip(), f"{chat.strip()}:{thread.strip()}" if topic else chat.strip())
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.chat_id}"

@@ -43,3 +43,16 @@ def format_date(value: date | datetime) -> str:
 def format_datetime(value: datetime) -> str:
     """HH:MM dd/mm/yyyy; `value` must already be in local time."""
     return value.strftime("%H:%M %d/%m/%Y")
+
+
+# Quoted input is cut here so a pasted story does not fill an error message.
+_QUOTE_MAX = 60
+
+
+def quote_typed(text: str) -> str:
+    """What a user typed, for quoting back in an error: spaces collapsed, diacritics kept,
+    cut to 60 characters with "…"."""
+    typed = " ".join(text.split())
+    if len(typed) > _QUOTE_MAX:
+        typed = typed[: _QUOTE_MAX - 1].rstrip() + "…"
+    return typed

@@ -54,6 +54,10 @@ def test_dotenv_file_is_read(tmp_path, monkeypatch):
         ("BOT_TIMEZONE", "Mars/Olympus"),
         ("BOT_OFFICER_IDS", "12345"),
         ("BOT_OFFICER_CHAT", "telegram"),
+        ("BOT_OFFICER_CHAT", "telegram:-100123:chung"),
+        ("BOT_OFFICER_CHAT", "telegram:-100123:"),
+        ("BOT_OFFICER_CHAT", "telegram:nhom-can-bo"),
+        ("BOT_OFFICER_CHAT", "zalo:123:45"),
         ("BOT_TELEGRAM_WEBHOOK_SECRET", "has space"),
         ("BOT_TELEGRAM_WEBHOOK_SECRET", "bí-mật"),
         ("BOT_TELEGRAM_WEBHOOK_SECRET", "a" * 257),
@@ -65,6 +69,17 @@ def test_bad_values_name_the_variable(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=name):
         load_settings(_env_file=None)
+
+
+@pytest.mark.parametrize(
+    ("value", "chat_id"),
+    [("telegram:-100123", "-100123"), ("telegram:-100123:45", "-100123:45"), ("zalo:678", "678")],
+)
+def test_officer_chat_may_name_a_telegram_topic(monkeypatch, value, chat_id):
+    monkeypatch.setenv("BOT_OFFICER_CHAT", value)
+    target = load_settings(_env_file=None).officer_chat
+    assert target is not None
+    assert target.chat_id == chat_id
 
 
 @pytest.mark.parametrize("secret", ["a", "A-z_09", "x" * 256])

@@ -15,7 +15,10 @@ class Chat:
         self.dispatcher, self.user, self.channel = dispatcher, user, channel
         self.replies: list[Reply] = []
 
-    async def say(self, text: str, *, message_id: str | None = None) -> list[Reply]:
+    async def say(
+        self, text: str, *, message_id: str | None = None, platform_id: str | None = None
+    ) -> list[Reply]:
+        """Type `text`; `platform_id` is the platform's message id (an edit names it)."""
         return await self._send(
             IncomingMessage(
                 self.channel,
@@ -23,6 +26,21 @@ class Chat:
                 self.user,
                 text=text,
                 message_id=message_id or f"m{next(_ids)}",
+                platform_message_id=platform_id,
+            )
+        )
+
+    async def edit(self, platform_id: str, text: str) -> list[Reply]:
+        """Edit the message typed with `platform_id` so it reads `text` (Telegram)."""
+        return await self._send(
+            IncomingMessage(
+                self.channel,
+                self.user,
+                self.user,
+                text=text,
+                kind="edited",
+                message_id=f"m{next(_ids)}",
+                platform_message_id=platform_id,
             )
         )
 

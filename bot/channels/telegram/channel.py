@@ -27,7 +27,7 @@ from bot.channels.telegram.limits import Limits, TelegramLimiter
 from bot.channels.telegram.output import TelegramOutput, TelegramSender
 from bot.channels.telegram.repository import TelegramRepository
 from bot.channels.telegram.settings import PACE, TelegramConfig
-from bot.channels.telegram.updates import CHANNEL, blocked_by, to_message
+from bot.channels.telegram.updates import CHANNEL, blocked_by, split_address, to_message
 from bot.db.engine import Database
 from bot.keyed_queue import KeyedQueue
 from bot.metrics import Metrics
@@ -185,7 +185,8 @@ class TelegramChannel:
                     for c in self.officer_commands
                 ]
                 await self.application.bot.set_my_commands(
-                    officer, scope=BotCommandScopeChat(int(self.config.officer_chat_id))
+                    officer,
+                    scope=BotCommandScopeChat(int(split_address(self.config.officer_chat_id)[0])),
                 )
         except (TelegramError, ValueError):
             log.warning("could not set the command menu", exc_info=True)
@@ -220,7 +221,7 @@ class TelegramChannel:
             # An unknown long-payload key stays as it is: the core calls it a stale button.
             if payload is not None:
                 message = dataclasses.replace(message, payload=payload)
-        typing = asyncio.create_task(self._typing(message.chat_id))
+        typing = asyncio.create_task(self._typing(message.reply_address))
         try:
             replies = await self.handle(message)
         finally:
@@ -231,7 +232,7 @@ class TelegramChannel:
             await self._close_keyboard(query.message, query.data or "")
         try:
             for reply in replies:
-                await self.output.send(message.chat_id, reply)
+                await self.output.send(message.reply_address, reply)
         except Forbidden as exc:
             self.output.count_error(exc)
             await self.repo.mark_unreachable(CHANNEL, message.user_id, self.clock.now())
@@ -239,11 +240,14 @@ class TelegramChannel:
             self.output.count_error(exc)
             log.warning("reply to a telegram chat failed: %s", exc)
 
-    async def _typing(self, chat_id: str) -> None:
+    async def _typing(self, address: str) -> None:
         await asyncio.sleep(self.config.typing_after)
+        chat_id, thread = split_address(address)
         while self._chats.in_flight <= _TYPING_MAX_IN_FLIGHT:
             with contextlib.suppress(TelegramError):
-                await self.application.bot.send_chat_action(chat_id, "typing")
+                await self.application.bot.send_chat_action(
+                    chat_id, "typing", message_thread_id=thread
+                )
             await asyncio.sleep(4.5)  # Telegram shows an action for about 5 seconds
 
     async def _close_keyboard(self, source: Message, data: str) -> None:

@@ -26,7 +26,7 @@ from telegram.ext import ExtBot
 from bot.channels.base import RateLimited, SendError, Unreachable
 from bot.channels.telegram.limits import Limits, TelegramLimiter, retry_seconds
 from bot.channels.telegram.repository import TelegramRepository
-from bot.channels.telegram.updates import CHANNEL
+from bot.channels.telegram.updates import CHANNEL, split_address
 from bot.channels.text import split_text as split_pieces
 from bot.metrics import Metrics
 from handlers.messages import Attachment, Button, Document, Reply
@@ -110,7 +110,13 @@ class TelegramOutput:
         return None
 
     async def send(self, chat_id: str, reply: Reply, limits: dict[str, Any] | None = None) -> None:
-        """Text chunks (the keyboard on the last one), then documents; raises TelegramError."""
+        """Text chunks (the keyboard on the last one), then documents; raises TelegramError.
+
+        `chat_id` may name a forum topic as `chat:thread` (updates.split_address): every
+        message then goes to that topic (`message_thread_id`).
+        """
+        chat, thread = split_address(chat_id)
+        where: dict[str, Any] = {"message_thread_id": thread} if thread is not None else {}
         chunks = split_text(reply.text)
         if not chunks and not reply.documents:
             chunks = [self.ui.text("telegram.empty_reply")]
@@ -118,16 +124,21 @@ class TelegramOutput:
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
             await self.bot.send_message(
-                chat_id, chunk, reply_markup=markup if last else None, rate_limit_args=limits
+                chat,
+                chunk,
+                reply_markup=markup if last else None,
+                rate_limit_args=limits,
+                **where,
             )
             self.metrics.messages_out.labels(CHANNEL).inc()
         if reply.request_contact and reply.buttons:
             # One message carries one keyboard: the choices follow under the contact request.
             await self.bot.send_message(
-                chat_id,
+                chat,
                 self.ui.text("telegram.or_choose"),
                 reply_markup=await self.inline_keyboard(reply.buttons),
                 rate_limit_args=limits,
+                **where,
             )
             self.metrics.messages_out.labels(CHANNEL).inc()
         for document in reply.documents:
@@ -136,10 +147,12 @@ class TelegramOutput:
     async def send_document(
         self, chat_id: str, document: Document, limits: dict[str, Any] | None = None
     ) -> None:
-        await self.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+        chat, thread = split_address(chat_id)
+        where: dict[str, Any] = {"message_thread_id": thread} if thread is not None else {}
+        await self.bot.send_chat_action(chat, ChatAction.UPLOAD_DOCUMENT, **where)
         attachment = document.attachment
         if attachment is not None:
-            await self._send_attachment(chat_id, document.name, attachment, limits)
+            await self._send_attachment(chat, document.name, attachment, limits, where)
             self.metrics.messages_out.labels(CHANNEL).inc()
             return
         assert isinstance(document.path, str)
@@ -148,16 +161,21 @@ class TelegramOutput:
         except OSError:
             log.exception("document to send is missing")
             await self.bot.send_message(
-                chat_id, self.ui.text("telegram.document_missing"), rate_limit_args=limits
+                chat, self.ui.text("telegram.document_missing"), rate_limit_args=limits, **where
             )
             return
         await self.bot.send_document(
-            chat_id, content, filename=document.name, rate_limit_args=limits
+            chat, content, filename=document.name, rate_limit_args=limits, **where
         )
         self.metrics.messages_out.labels(CHANNEL).inc()
 
     async def _send_attachment(
-        self, chat_id: str, name: str, attachment: Attachment, limits: dict[str, Any] | None
+        self,
+        chat_id: str,
+        name: str,
+        attachment: Attachment,
+        limits: dict[str, Any] | None,
+        where: dict[str, Any],
     ) -> None:
         if attachment.channel == CHANNEL and attachment.kind != "location":
             # A file a user sent us: Telegram wants a photo's or voice note's id back through
@@ -165,17 +183,17 @@ class TelegramOutput:
             suffix = Path(name).suffix.lower()
             file_id = attachment.ref
             if attachment.kind == "photo" or suffix in _PHOTO_SUFFIXES:
-                await self.bot.send_photo(chat_id, file_id, rate_limit_args=limits)
+                await self.bot.send_photo(chat_id, file_id, rate_limit_args=limits, **where)
             elif attachment.kind == "voice" or suffix in _VOICE_SUFFIXES:
-                await self.bot.send_voice(chat_id, file_id, rate_limit_args=limits)
+                await self.bot.send_voice(chat_id, file_id, rate_limit_args=limits, **where)
             else:
-                await self.bot.send_document(chat_id, file_id, rate_limit_args=limits)
+                await self.bot.send_document(chat_id, file_id, rate_limit_args=limits, **where)
         elif attachment.is_url:
             # A file sent on another channel with a download URL: Telegram fetches it itself.
-            await self.bot.send_document(chat_id, attachment.ref, rate_limit_args=limits)
+            await self.bot.send_document(chat_id, attachment.ref, rate_limit_args=limits, **where)
         else:
             text = f"{name}: {attachment.ref}"
-            await self.bot.send_message(chat_id, text, rate_limit_args=limits)
+            await self.bot.send_message(chat_id, text, rate_limit_args=limits, **where)
 
     def count_error(self, exc: TelegramError) -> None:
         if isinstance(exc, RetryAfter):

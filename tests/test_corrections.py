@@ -1,0 +1,148 @@
+"""Edited messages are corrections (issue 15): the latest flow answer is re-applied and said so,
+an older one is declined politely, anything else is read as new text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.app import App
+from bot.db.repositories import CoreRepository
+from tests.intake_helpers import start_with_consent
+from tests.transcript import Chat
+
+
+async def _answers(app: App, flow: str, user: str = "owner-1") -> dict:
+    async with app.db.transaction() as session:
+        repo = CoreRepository(session)
+        user_id = await repo.upsert_user("console", user, None, datetime.now(UTC))
+        state = await repo.load_state(user_id)
+    return state.data.get(flow, {}).get("answers", {})
+
+
+# What the owner does before the edit: ("say", platform id, text) or ("press", payload).
+NAME = [("say", "p1", "Nguyễn Văn An")]
+NAME_PHONE = [*NAME, ("say", "p2", "0912 345 678")]
+TO_ENTITY = [*NAME_PHONE, ("say", "p3", "Cơ sở Bún khô Minh Anh")]
+
+# (id, steps before, edited id, new text, in the reply, not in the reply, answer expected)
+INTAKE_ROWS = [
+    (
+        "last-answer-reapplied",
+        NAME,
+        "p1",
+        "Nguyễn Văn Bình",
+        ["Dạ, em đã sửa câu trả lời “Người đại diện” thành “Nguyễn Văn Bình”", "điện thoại"],
+        [],
+        ("owner_name", "Nguyễn Văn Bình"),
+    ),
+    (
+        "last-answer-on-screen-phone",
+        NAME_PHONE,
+        "p2",
+        "+84 (0) 987.654.321",
+        ["đã sửa câu trả lời “Điện thoại”", "tên cơ sở"],
+        [],
+        ("phone", "0987654321"),
+    ),
+    (
+        "older-answer-declined-politely",
+        NAME_PHONE,
+        "p1",
+        "Nguyễn Văn Bình",
+        ["câu trả lời “Người đại diện” ở bước trước", "Sửa thông tin", "tên cơ sở"],
+        ["đã sửa"],
+        ("owner_name", "Nguyễn Văn An"),
+    ),
+    (
+        "invalid-value-quoted-old-kept",
+        NAME_PHONE,
+        "p2",
+        "09xx gọi sau",
+        ["em chưa ghi được “09xx gọi sau”", "vẫn giữ như cũ (0912345678)", "tên cơ sở"],
+        ["đã sửa"],
+        ("phone", "0912345678"),
+    ),
+    (
+        "typed-choice-at-a-button-step-re-read",
+        [*TO_ENTITY, ("say", "p4", "hộ kinh doanh")],
+        "p4",
+        "hợp tác xã",
+        ["đã sửa câu trả lời “Loại hình”", "Hợp tác xã"],
+        [],
+        ("entity_type", "htx"),
+    ),
+    (
+        "button-answer-after-it-makes-the-edit-older",
+        [*TO_ENTITY, ("press", "intake:ans:entity_type:htx")],
+        "p3",
+        "Cơ sở Bún Minh Anh",
+        ["câu trả lời “Tên cơ sở” ở bước trước"],
+        ["đã sửa"],
+        ("establishment_name", "Cơ sở Bún khô Minh Anh"),
+    ),
+    (
+        "unknown-message-is-new-text",
+        NAME,
+        "p99",
+        "0912 345 678",
+        ["tên cơ sở"],
+        ["đã sửa", "bước trước"],
+        ("phone", "0912345678"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("before", "edited", "new", "said", "unsaid", "answer"),
+    [row[1:] for row in INTAKE_ROWS],
+    ids=[row[0] for row in INTAKE_ROWS],
+)
+async def test_an_edit_in_the_intake(chat, app, before, edited, new, said, unsaid, answer):
+    await start_with_consent(chat)
+    for action, *args in before:
+        if action == "say":
+            await chat.say(args[1], platform_id=args[0])
+        else:
+            await chat.press(args[0])
+    await chat.edit(edited, new)
+    for part in said:
+        assert part in chat.text, chat.text
+    for part in unsaid:
+        assert part not in chat.text, chat.text
+    step, value = answer
+    assert (await _answers(app, "intake"))[step] == value
+
+
+async def test_an_edit_outside_a_flow_is_answered_as_a_question(chat):
+    await chat.say("xin chào", platform_id="q1")
+    await chat.edit("q1", "hỗ trợ máy móc bao nhiêu")
+    assert "300 triệu đồng" in chat.text
+
+
+async def _elig_to_employees(chat: Chat) -> None:
+    await chat.press("menu:elig")
+    await chat.press("elig:a:entity_type:dnnvv")
+    await chat.press("elig:a:site_area:xa")
+    await chat.press("elig:a:sector:che_bien_nong_lam_thuy_san")
+    assert "lao động" in chat.text, chat.text
+
+
+# (id, edited text, in the reply, employees stored)
+ELIG_ROWS = [
+    ("last-answer-reapplied", "45", ["đã sửa câu trả lời “Lao động” thành “45 người”"], 45),
+    ("invalid-value-quoted", "nhiều lắm", ["chưa đọc được “nhiều lắm”", "35 người"], 30),
+]
+
+
+@pytest.mark.parametrize(
+    ("new", "said", "employees"), [r[1:] for r in ELIG_ROWS], ids=[r[0] for r in ELIG_ROWS]
+)
+async def test_an_edit_in_the_eligibility_check(chat, app, new, said, employees):
+    await _elig_to_employees(chat)
+    await chat.say("30", platform_id="e1")
+    await chat.edit("e1", new)
+    for part in said:
+        assert part in chat.text, chat.text
+    assert (await _answers(app, "elig"))["employees"] == employees
