@@ -133,6 +133,9 @@ def _columns(doc: DocxDocument, block: Block) -> None:
         column.width = Cm(width)
     for row, doc_row in zip(block.rows, table.rows, strict=True):
         _no_split(doc_row)
+        if block.style == "masthead" and not row[0]:
+            _place_date(doc_row, row[1], sum(widths))
+            continue
         for index, (cell_runs, cell) in enumerate(zip(row, doc_row.cells, strict=False)):
             cell.width = Cm(widths[index])
             lines: list[list[Run]] = [[]]
@@ -154,6 +157,20 @@ def _columns(doc: DocxDocument, block: Block) -> None:
                     for item in paragraph.runs:
                         item.font.size = Pt(11)
     doc.add_paragraph()
+
+
+def _place_date(row: _Row, runs: tuple[Run, ...], width: float) -> None:
+    """The masthead's place-and-date line (NĐ 30/2020 Phụ lục I, item 5) on one line: the
+    row's two cells merged, right-aligned under the Tiêu ngữ. In the 10.5 cm right column
+    alone "Xã Tân Hòa, tỉnh Phú Thọ, ngày 21 tháng 11 năm 2026" (13 pt italic) wrapped."""
+    cell = row.cells[0].merge(row.cells[1])
+    cell.width = Cm(width)
+    paragraph = cell.paragraphs[0]
+    paragraph.paragraph_format.first_line_indent = None
+    paragraph.paragraph_format.space_after = Pt(0)
+    paragraph.paragraph_format.space_before = Pt(6)
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _runs(paragraph, runs)
 
 
 def _no_split(row: _Row) -> None:

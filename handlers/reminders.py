@@ -287,7 +287,7 @@ class RemindersCapability(Capability):
         due = ctx.now + SNOOZE
         expires = deadline_end(view.draft.due_on, view.draft.due_time, tz)
         reply = reminder_reply(ctx.kb.ui, view, due.astimezone(tz).date())
-        target = Target(ctx.message.channel, ctx.message.chat_id)
+        target = Target(ctx.message.channel, ctx.message.reply_address)
         queued = await store.snooze(
             deadline_id,
             ctx.user.id,

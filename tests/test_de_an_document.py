@@ -215,16 +215,29 @@ def _tool(name: str) -> str:
 
 
 async def test_renders_in_libreoffice_with_times_new_roman(chat: Chat, tmp_path: Path) -> None:
-    soffice, pdffonts, pdfinfo, pdftoppm = (
-        _tool(n) for n in ("soffice", "pdffonts", "pdfinfo", "pdftoppm")
+    soffice, pdffonts, pdfinfo, pdftoppm, pdftotext = (
+        _tool(n) for n in ("soffice", "pdffonts", "pdfinfo", "pdftoppm", "pdftotext")
     )
     path = await full_intake(chat)
-    _render_and_check(path, tmp_path, soffice, pdffonts, pdfinfo, pdftoppm)
+    pdf = _render_and_check(path, tmp_path, soffice, pdffonts, pdfinfo, pdftoppm)
+    _date_line_on_one_line(pdf, pdftotext)
+
+
+def _date_line_on_one_line(pdf: Path, pdftotext: str) -> None:
+    layout = subprocess.run(
+        [pdftotext, "-layout", "-l", "1", str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    # The place-and-date line is printed on one line (it wrapped "năm\n2026" before).
+    [line] = [x.strip() for x in layout.splitlines() if ", ngày " in x]
+    assert re.fullmatch(r"Xã Tân Hòa, tỉnh Phú Thọ, ngày \d\d tháng \d{1,2} năm 2026", line), line
 
 
 def _render_and_check(
     path: str, tmp_path: Path, soffice: str, pdffonts: str, pdfinfo: str, pdftoppm: str
-) -> None:
+) -> Path:
     out = tmp_path / "pdf"
     subprocess.run(
         [
@@ -256,3 +269,4 @@ def _render_and_check(
     shutil.copy(pdf, ARTIFACTS / "de_an.pdf")
     assert len(list(ARTIFACTS.glob("page*.png"))) == pages
     print(f"đề án pages: {ARTIFACTS}")
+    return pdf
