@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,26 +12,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from handlers.messages import Target
 from knowledge.provinces import check_province_code
+from knowledge.reminder_policy import QuietHours, parse_quiet_hours
+
+__all__ = ["ConfigError", "QuietHours", "Settings", "load_settings"]
 
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-
-
-@dataclass(frozen=True, slots=True)
-class QuietHours:
-    """A local-time window [start, end) in whole hours; it may wrap midnight (21-7)."""
-
-    start: int
-    end: int
-
-    def contains(self, hour: int) -> bool:
-        if self.start == self.end:
-            return False
-        if self.start < self.end:
-            return self.start <= hour < self.end
-        return hour >= self.start or hour < self.end
-
-    def __str__(self) -> str:
-        return f"{self.start}-{self.end}"
 
 
 class Settings(BaseSettings):
@@ -53,7 +37,8 @@ class Settings(BaseSettings):
     answer_dense: bool = True
     province: str | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
-    quiet_hours: Annotated[QuietHours, NoDecode] = QuietHours(21, 7)
+    # None: the window of knowledge/reminders/policy.yaml (`quiet_hours`, 21-7 as shipped).
+    quiet_hours: Annotated[QuietHours | None, NoDecode] = None
     telegram_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_secret: SecretStr | None = None
@@ -98,13 +83,7 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_quiet_hours(cls, value: object) -> object:
         if isinstance(value, str):
-            start, sep, end = value.strip().partition("-")
-            if not sep or not start.strip().isdigit() or not end.strip().isdigit():
-                raise ValueError("expected 'START-END' in hours, e.g. 21-7")
-            hours = int(start), int(end)
-            if not all(0 <= h <= 23 for h in hours):
-                raise ValueError("hours must be between 0 and 23")
-            return QuietHours(*hours)
+            return parse_quiet_hours(value) if value.strip() else None
         return value
 
     @field_validator("officer_ids", mode="before")

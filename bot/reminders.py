@@ -54,7 +54,9 @@ class ReminderJobs:
         **delivery_options: Any,
     ) -> None:
         self.db, self.kb, self.clock = db, kb, clock
-        self.tz, self.quiet = settings.tz, settings.quiet_hours
+        # BOT_QUIET_HOURS (SPEC §2) overrides the policy's window.
+        self.tz = settings.tz
+        self.quiet = settings.quiet_hours or kb.reminders.quiet_hours
         self.delivery = OutboxDelivery(
             db,
             senders,

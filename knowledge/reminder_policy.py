@@ -1,4 +1,5 @@
-"""When reminders go out: `knowledge/reminders/policy.yaml` (offsets, hour, quiet kinds).
+"""When reminders go out: `knowledge/reminders/policy.yaml` (offsets, hour, quiet hours and
+the kinds they hold).
 
 Offsets of calendar and personal deadlines are read at materialisation, so an edit applies to
 deadlines already stored; milestone offsets are chosen per milestone when a dossier is
@@ -21,11 +22,42 @@ _MAX_DAYS = 366
 
 
 @dataclass(frozen=True, slots=True)
+class QuietHours:
+    """A local-time window [start, end) in whole hours; it may wrap midnight (21-7)."""
+
+    start: int
+    end: int
+
+    def contains(self, hour: int) -> bool:
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= hour < self.end
+        return hour >= self.start or hour < self.end
+
+    def __str__(self) -> str:
+        return f"{self.start}-{self.end}"
+
+
+def parse_quiet_hours(text: str) -> QuietHours:
+    """"21-7" → QuietHours(21, 7); ValueError naming the expected shape otherwise."""
+    start, sep, end = text.strip().partition("-")
+    if not sep or not start.strip().isdigit() or not end.strip().isdigit():
+        raise ValueError("expected 'START-END' in hours, e.g. 21-7")
+    hours = int(start), int(end)
+    if not all(0 <= h <= 23 for h in hours):
+        raise ValueError("hours must be between 0 and 23")
+    return QuietHours(*hours)
+
+
+@dataclass(frozen=True, slots=True)
 class ReminderPolicy:
     remind_at: time
     offsets: dict[str, tuple[int, ...]]  # by deadline kind (calendar, personal)
     milestones: dict[str, tuple[int, ...]]  # by milestone (start, report, …)
     quiet_kinds: frozenset[str]  # outbox kinds held during quiet hours
+    # The local-time window that holds `quiet_kinds`; BOT_QUIET_HOURS overrides it.
+    quiet_hours: QuietHours = QuietHours(21, 7)
 
     def offsets_for(self, kind: str, stored: tuple[int, ...]) -> tuple[int, ...]:
         """The offsets to plan for a deadline of `kind`: the policy's, else those stored with
@@ -77,8 +109,14 @@ def load_policy(path: Path) -> ReminderPolicy:
             data.line_of("quiet_kinds"),
             f"quiet_kinds: a list of outbox kinds among {', '.join(OUTBOX_KINDS)}",
         )
+    raw_quiet = data.get("quiet_hours", "21-7")
+    try:
+        quiet_hours = parse_quiet_hours(str(raw_quiet))
+    except ValueError as exc:
+        raise KnowledgeError(path, data.line_of("quiet_hours"), f"quiet_hours: {exc}") from None
     return ReminderPolicy(
         remind_at=remind_at,
+        quiet_hours=quiet_hours,
         offsets=_table(path, data, "offsets", DEADLINE_KINDS),
         milestones=_table(path, data, "milestones", MILESTONES),
         quiet_kinds=frozenset(kinds),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import KnowledgeError, load_knowledge
-from knowledge.reminder_policy import load_policy
+from knowledge.reminder_policy import QuietHours, load_policy
 from tests.remkit import HCM, jobs_for, local, officer, outbox_rows
 
 GOOD = """\
@@ -35,6 +35,8 @@ def test_shipped_policy_is_the_documented_one():
     assert policy.milestones["start"] == (7, 1, 0)
     # Check-ins after support (issue 14) wait out quiet hours like reminders.
     assert policy.quiet_kinds == {"reminder", "broadcast", "checkin"}
+    # The quiet window lives beside the kinds it holds (issue 16); SPEC §2's 21-7.
+    assert policy.quiet_hours == QuietHours(21, 7)
 
 
 @pytest.mark.parametrize(
@@ -45,6 +47,8 @@ def test_shipped_policy_is_the_documented_one():
         (("[3, 0]", "[-1]"), 4, "between 0 and 366"),
         (("  personal: [3, 0]\n", ""), 2, "offsets: missing ['personal']"),
         (("[reminder, broadcast]", "[reminder, spam]"), 6, "quiet_kinds"),
+        (("quiet_kinds:", 'quiet_hours: "21h-7"\nquiet_kinds:'), 6, "quiet_hours: expected"),
+        (("quiet_kinds:", 'quiet_hours: "21-24"\nquiet_kinds:'), 6, "between 0 and 23"),
     ],
 )
 def test_bad_policy_names_file_and_line(tmp_path, change, line, message):
@@ -70,3 +74,17 @@ async def test_policy_applies_to_deadlines_already_stored(app, chat, clock):
         local(2026, 12, 13, 9, 30),
         local(2026, 12, 15, 9, 30),
     ]
+
+
+@pytest.mark.parametrize(
+    ("setting", "window"), [(None, QuietHours(6, 9)), (QuietHours(22, 5), QuietHours(22, 5))]
+)
+def test_quiet_window_from_the_policy_unless_bot_quiet_hours_overrides(
+    app, clock, setting, window
+):
+    policy = dataclasses.replace(app.kb.reminders, quiet_hours=QuietHours(6, 9))
+    app.kb = dataclasses.replace(app.kb, reminders=policy)
+    app.settings = app.settings.model_copy(update={"quiet_hours": setting})
+    jobs = jobs_for(app, clock)
+    assert jobs.quiet == window
+    assert jobs.delivery.quiet_hours == window
