@@ -17,8 +17,6 @@ from handlers.effectiveness_view import labels_of, render_text, report_json
 from knowledge import load_knowledge
 from knowledge.followup.effectiveness import EstablishmentRow, compute
 
-FORMATS = ("text", "json", "xlsx")
-
 
 async def load_rows(settings: Settings) -> list[EstablishmentRow]:
     """Every support record with its check-ins (the schema is brought up to date first)."""

@@ -56,11 +56,6 @@ class Core:
         their one-line descriptions are the UI texts `commands.<name>`."""
         return [name for name, handler in self._commands.items() if is_officer_command(handler)]
 
-    def owner_commands(self) -> list[str]:
-        """Every other command, the built-in ones first."""
-        builtin = ["start", "menu", "giup", "huy"]
-        return builtin + [c for c in self._commands if c not in self.officer_commands()]
-
     def officer_help(self, ctx: Context) -> Reply:
         """/giup for an officer: their commands with one line each, and the web address."""
         lines = [ctx.text("officer.help_title")]

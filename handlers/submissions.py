@@ -192,10 +192,6 @@ class SubmissionsCapability(Capability):
         ctx.state.data.pop(CAP, None)
         return [Reply(ctx.text("sub.officer_cancelled"))]
 
-    @staticmethod
-    def _actor(ctx: Context) -> str:
-        return officer_actor(ctx)
-
     async def _mine(self, ctx: Context, argument: str) -> list[Reply]:
         records = await ctx.store.submissions.for_user(ctx.user.id)
         if not records:

@@ -18,6 +18,7 @@ from bot.channels.zalo.sender import ZaloSender
 from bot.db.models import OutboxMessage, User
 from bot.db.models_reminders import Subscription
 from bot.db.repositories import CoreRepository
+from handlers.intake_view import MAX_SUMMARY_BUTTONS
 from handlers.messages import Button, Reply
 from handlers.reminders import is_reminder_request, relative_day
 from knowledge import load_knowledge
@@ -178,15 +179,15 @@ async def test_summary_and_edit_lists_fit_a_phone(chat: Chat, support, skip) -> 
         answers = [("activity", e) if s == "machine" else (s, e) for s, e in answers]
     await start_with_consent(chat)
     await answer_all(chat, answers, skip=skip)
-    assert len(chat.buttons) <= 8
+    assert len(chat.buttons) <= MAX_SUMMARY_BUTTONS
     await chat.press("intake:edit_menu")
     sections = [p for p in chat.payloads if p.startswith("intake:edit_section:")]
     assert len(sections) >= 4
-    assert len(chat.buttons) <= 8
+    assert len(chat.buttons) <= MAX_SUMMARY_BUTTONS
     fields = 0
     for payload in sections:
         await chat.press(payload)
-        assert len(chat.buttons) <= 8, chat.buttons
+        assert len(chat.buttons) <= MAX_SUMMARY_BUTTONS, chat.buttons
         fields += sum(p.startswith("intake:edit:") for p in chat.payloads)
         await chat.press("intake:edit_menu")
     assert fields == len(answers)

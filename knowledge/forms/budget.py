@@ -38,11 +38,6 @@ class BudgetCheck:
     def over_cap(self) -> bool:
         return bool(self.limit and self.limit.cap is not None and self.requested > self.limit.cap)
 
-    @property
-    def max_supported(self) -> int | None:
-        candidates = [c for c in (self.by_rate, self.limit.cap if self.limit else None) if c]
-        return min(candidates) if candidates else None
-
 
 def check_budget(form: Form, answers: dict[str, Any]) -> BudgetCheck | None:
     """None until both amounts are known; never changes what the owner asked for."""

@@ -56,7 +56,6 @@ class Candidate:
 class Ranking:
     query: Normalised
     candidates: tuple[Candidate, ...]
-    known_share: float
 
     @property
     def best(self) -> Candidate | None:
@@ -84,13 +83,12 @@ class Matcher:
     def rank(self, question: str) -> Ranking:
         query = self.normaliser.normalise(question)
         if not query.tokens:
-            return Ranking(query, (), 0.0)
+            return Ranking(query, ())
         unigrams = set(query.tokens)
-        known = sum(1 for t in unigrams if t in self.index.idf) / len(unigrams)
         bm25 = self.index.scores(query.terms)
         body = self.body.scores(query.terms) if self.params.weight_body else {}
         if not bm25 and not body:
-            return Ranking(query, (), known)
+            return Ranking(query, ())
         bound = self.index.upper_bound(query.terms)
         body_bound = self.body.upper_bound(query.terms)
         total_idf = sum(self.index.idf_of(t) for t in unigrams)
@@ -113,7 +111,7 @@ class Matcher:
             )
             scored.append((blend, index))
         scored.sort(reverse=True)
-        return Ranking(query, self._candidates(scored), known)
+        return Ranking(query, self._candidates(scored))
 
     def _candidates(self, scored: list[tuple[float, int]]) -> tuple[Candidate, ...]:
         p = self.params
