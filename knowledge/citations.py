@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 # Abbreviations of document types, longest first (TTLT before TT).
 DOC_TYPES = (
@@ -38,24 +39,33 @@ def _upto(start: str, end: str, unit: str) -> str:
 
 
 @dataclass
-class _Clause:
+class _Span:
+    """A numbered unit, or a range of them ("khoản 1", "Điều 2, Điều 3")."""
+
     number: str
     upto: str = ""
+    unit: ClassVar[str] = ""
+
+    def where(self) -> str:
+        return f"{self.unit} {self.number}" + _upto(self.number, self.upto, self.unit)
+
+
+@dataclass
+class _Clause(_Span):
+    unit: ClassVar[str] = "khoản"
     points: list[str] = field(default_factory=list)
 
     def text(self) -> str:
-        where = f"khoản {self.number}" + _upto(self.number, self.upto, "khoản")
+        where = self.where()
         return f"điểm {', '.join(self.points)} {where}" if self.points else where
 
 
 @dataclass
-class _Article:
-    number: str
-    upto: str = ""
+class _Article(_Span):
+    unit: ClassVar[str] = "Điều"
     clauses: list[_Clause] = field(default_factory=list)
 
     def text(self) -> str:
-        where = f"Điều {self.number}" + _upto(self.number, self.upto, "Điều")
         parts: list[str] = []
         for clause in self.clauses:
             plain = not clause.points and not clause.upto
@@ -63,7 +73,7 @@ class _Article:
                 parts[-1] += f", {clause.number}"
             else:
                 parts.append(clause.text())
-        return f"{', '.join(parts)} {where}" if parts else where
+        return f"{', '.join(parts)} {self.where()}" if parts else self.where()
 
 
 def expand_doc_names(text: str) -> str:

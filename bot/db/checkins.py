@@ -3,6 +3,7 @@ transaction, and the plain rows of the effectiveness report."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -10,49 +11,22 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import outbox as outbox_rows
-from bot.db.models import OutboxMessage
-from bot.db.models_followup import Checkin, SupportRecord
-from bot.db.types import table_of
+from bot.db import tables
+from bot.db.types import record_of
 from handlers.checkin_store import CheckinRecord, NewSupport
 from handlers.checkin_store import SupportRecord as SupportView
 from knowledge.followup.effectiveness import CheckinRow, EstablishmentRow
 
-_supports = table_of(SupportRecord)
-_checkins = table_of(Checkin)
-_outbox = table_of(OutboxMessage)
 # Rows the outbox has not delivered yet; a refusal or an erasure drops them.
 ERASED_NAME = "(cơ sở đã xóa dữ liệu)"
 
 
 def _support(row: Any) -> SupportView:
-    return SupportView(
-        id=row.id,
-        submission_id=row.submission_id,
-        user_id=row.user_id,
-        owner_target=row.owner_target,
-        province=row.province,
-        support_type=row.support_type,
-        sector=row.sector,
-        establishment=row.establishment,
-        state_support=row.state_support,
-        own_capital=row.own_capital,
-        completed_on=row.completed_on,
-        baseline=dict(row.baseline or {}),
-        refused_at=row.refused_at,
-    )
+    return record_of(SupportView, row, baseline=dict(row.baseline or {}))
 
 
 def _checkin(row: Any) -> CheckinRecord:
-    return CheckinRecord(
-        id=row.id,
-        support_id=row.support_id,
-        offset_months=row.offset_months,
-        due_at=row.due_at,
-        answers=dict(row.answers or {}),
-        completed_at=row.completed_at,
-        outbox_key=row.outbox_key,
-        reminder_key=row.reminder_key,
-    )
+    return record_of(CheckinRecord, row, answers=dict(row.answers or {}))
 
 
 class CheckinRepository:
@@ -61,33 +35,23 @@ class CheckinRepository:
         self._now = now
 
     async def support_for_submission(self, submission_id: int) -> SupportView | None:
-        query = select(_supports).where(_supports.c.submission_id == submission_id)
+        query = select(tables.supports).where(tables.supports.c.submission_id == submission_id)
         row = (await self.session.execute(query)).first()
         return _support(row) if row else None
 
     async def get_support(self, support_id: int) -> SupportView | None:
-        query = select(_supports).where(_supports.c.id == support_id)
+        query = select(tables.supports).where(tables.supports.c.id == support_id)
         row = (await self.session.execute(query)).first()
         return _support(row) if row else None
 
     async def create_support(self, support: NewSupport) -> int:
-        values = {
-            "submission_id": support.submission_id,
-            "user_id": support.user_id,
-            "owner_target": support.owner_target,
-            "province": support.province,
-            "support_type": support.support_type,
-            "sector": support.sector,
+        values = dataclasses.asdict(support) | {
             "establishment": support.establishment[:200],
-            "state_support": support.state_support,
-            "own_capital": support.own_capital,
-            "completed_on": support.completed_on,
-            "baseline": support.baseline,
             "recorded_by": support.recorded_by[:100],
             "created_at": self._now,
         }
         result = await self.session.execute(
-            insert(_supports).values(**values).returning(_supports.c.id)
+            insert(tables.supports).values(**values).returning(tables.supports.c.id)
         )
         return int(result.scalar_one())
 
@@ -100,7 +64,7 @@ class CheckinRepository:
         reminder_key: str | None,
     ) -> int:
         result = await self.session.execute(
-            insert(_checkins)
+            insert(tables.checkins)
             .values(
                 support_id=support_id,
                 offset_months=offset_months,
@@ -109,20 +73,20 @@ class CheckinRepository:
                 reminder_key=reminder_key,
                 answers={},
             )
-            .returning(_checkins.c.id)
+            .returning(tables.checkins.c.id)
         )
         return int(result.scalar_one())
 
     async def get_checkin(self, checkin_id: int) -> CheckinRecord | None:
-        query = select(_checkins).where(_checkins.c.id == checkin_id)
+        query = select(tables.checkins).where(tables.checkins.c.id == checkin_id)
         row = (await self.session.execute(query)).first()
         return _checkin(row) if row else None
 
     async def checkins_of(self, support_id: int) -> list[CheckinRecord]:
         query = (
-            select(_checkins)
-            .where(_checkins.c.support_id == support_id)
-            .order_by(_checkins.c.offset_months)
+            select(tables.checkins)
+            .where(tables.checkins.c.support_id == support_id)
+            .order_by(tables.checkins.c.offset_months)
         )
         return [_checkin(r) for r in await self.session.execute(query)]
 
@@ -130,7 +94,9 @@ class CheckinRepository:
         self, checkin_id: int, answers: dict[str, Any], *, completed: bool
     ) -> None:
         row = (
-            await self.session.execute(select(_checkins).where(_checkins.c.id == checkin_id))
+            await self.session.execute(
+                select(tables.checkins).where(tables.checkins.c.id == checkin_id)
+            )
         ).first()
         if row is None:
             return
@@ -140,15 +106,15 @@ class CheckinRepository:
         if completed and row.completed_at is None:
             values["completed_at"] = self._now
         await self.session.execute(
-            update(_checkins).where(_checkins.c.id == checkin_id).values(**values)
+            update(tables.checkins).where(tables.checkins.c.id == checkin_id).values(**values)
         )
         if row.reminder_key:
             await self._drop_unsent([row.reminder_key])
 
     async def refuse(self, support_id: int) -> int:
         await self.session.execute(
-            update(_supports)
-            .where(_supports.c.id == support_id, _supports.c.refused_at.is_(None))
+            update(tables.supports)
+            .where(tables.supports.c.id == support_id, tables.supports.c.refused_at.is_(None))
             .values(refused_at=self._now)
         )
         return await self._drop_unsent(await self._keys([support_id]))
@@ -157,7 +123,7 @@ class CheckinRepository:
         ids: list[int] = list(
             (
                 await self.session.execute(
-                    select(_supports.c.id).where(_supports.c.user_id == user_id)
+                    select(tables.supports.c.id).where(tables.supports.c.user_id == user_id)
                 )
             ).scalars()
         )
@@ -165,11 +131,11 @@ class CheckinRepository:
             return 0
         await self._drop_unsent(await self._keys(ids))
         await self.session.execute(
-            update(_checkins).where(_checkins.c.support_id.in_(ids)).values(answers={})
+            update(tables.checkins).where(tables.checkins.c.support_id.in_(ids)).values(answers={})
         )
         await self.session.execute(
-            update(_supports)
-            .where(_supports.c.id.in_(ids))
+            update(tables.supports)
+            .where(tables.supports.c.id.in_(ids))
             .values(
                 baseline={},
                 establishment=ERASED_NAME,
@@ -183,8 +149,8 @@ class CheckinRepository:
 
     async def _keys(self, support_ids: list[int]) -> list[str]:
         rows = await self.session.execute(
-            select(_checkins.c.outbox_key, _checkins.c.reminder_key).where(
-                _checkins.c.support_id.in_(support_ids)
+            select(tables.checkins.c.outbox_key, tables.checkins.c.reminder_key).where(
+                tables.checkins.c.support_id.in_(support_ids)
             )
         )
         return [key for row in rows for key in row if key]
@@ -199,14 +165,18 @@ class CheckinRepository:
 async def load_report_rows(session: AsyncSession) -> list[EstablishmentRow]:
     """Every support record with its check-ins; a check-in counts as asked once the outbox
     delivered its message (status "sent")."""
-    supports = (await session.execute(select(_supports).order_by(_supports.c.id))).all()
+    supports = (
+        await session.execute(select(tables.supports).order_by(tables.supports.c.id))
+    ).all()
     checkins = (
         await session.execute(
-            select(_checkins, _outbox.c.status.label("delivery"))
+            select(tables.checkins, tables.outbox.c.status.label("delivery"))
             .select_from(
-                _checkins.outerjoin(_outbox, _outbox.c.dedupe_key == _checkins.c.outbox_key)
+                tables.checkins.outerjoin(
+                    tables.outbox, tables.outbox.c.dedupe_key == tables.checkins.c.outbox_key
+                )
             )
-            .order_by(_checkins.c.support_id, _checkins.c.offset_months)
+            .order_by(tables.checkins.c.support_id, tables.checkins.c.offset_months)
         )
     ).all()
     by_support: dict[int, list[CheckinRow]] = {}
@@ -219,15 +189,10 @@ async def load_report_rows(session: AsyncSession) -> list[EstablishmentRow]:
             )
         )
     return [
-        EstablishmentRow(
+        record_of(
+            EstablishmentRow,
+            row,
             support_id=row.id,
-            establishment=row.establishment,
-            province=row.province,
-            support_type=row.support_type,
-            sector=row.sector,
-            state_support=row.state_support,
-            own_capital=row.own_capital,
-            completed_on=row.completed_on,
             baseline=dict(row.baseline or {}),
             checkins=tuple(by_support.get(row.id, [])),
             refused=row.refused_at is not None,

@@ -27,24 +27,9 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import OutboxMessage, User
-from bot.db.models_faq import AbstainedQuestionRow
-from bot.db.models_intake import IntakeConsent, Submission, SubmissionDraft, SubmissionEvent
-from bot.db.models_reminders import Deadline, DeadlineDone, SubmissionHolder, Subscription
+from bot.db import tables
 from bot.db.outbox import WAITING, OutboxStatus
-from bot.db.types import table_of
 
-_users = table_of(User)
-_outbox = table_of(OutboxMessage)
-_faq = table_of(AbstainedQuestionRow)
-_consents = table_of(IntakeConsent)
-_subs = table_of(Submission)
-_drafts = table_of(SubmissionDraft)
-_events = table_of(SubmissionEvent)
-_deadlines = table_of(Deadline)
-_done = table_of(DeadlineDone)
-_holders = table_of(SubmissionHolder)
-_subscriptions = table_of(Subscription)
 # The text of an erased outbox row: nothing of the person, still a valid reply payload.
 BLANK_PAYLOAD = {"text": "", "erased": True}
 
@@ -52,28 +37,44 @@ BLANK_PAYLOAD = {"text": "", "erased": True}
 async def erase_person(session: AsyncSession, user_id: int, now: datetime) -> list[str]:
     """Erase everything of `user_id` listed in the module docstring; the DOCX paths to delete."""
     ids: list[int] = list(
-        (await session.execute(select(_subs.c.id).where(_subs.c.user_id == user_id))).scalars()
+        (
+            await session.execute(
+                select(tables.submissions.c.id).where(tables.submissions.c.user_id == user_id)
+            )
+        ).scalars()
     )
     paths: list[str] = list(
         (
-            await session.execute(select(_drafts.c.path).where(_drafts.c.submission_id.in_(ids)))
+            await session.execute(
+                select(tables.drafts.c.path).where(tables.drafts.c.submission_id.in_(ids))
+            )
         ).scalars()
     )
     await _erase_outbox(session, user_id, ids)
     await _erase_deadlines(session, user_id, ids)
     if ids:
-        await session.execute(delete(_drafts).where(_drafts.c.submission_id.in_(ids)))
-        await session.execute(delete(_events).where(_events.c.submission_id.in_(ids)))
-        await session.execute(delete(_subs).where(_subs.c.id.in_(ids)))
-    await session.execute(delete(_subscriptions).where(_subscriptions.c.user_id == user_id))
-    await session.execute(delete(_faq).where(_faq.c.asked_by == user_id, _faq.c.count <= 1))
+        await session.execute(delete(tables.drafts).where(tables.drafts.c.submission_id.in_(ids)))
+        await session.execute(delete(tables.events).where(tables.events.c.submission_id.in_(ids)))
+        await session.execute(delete(tables.submissions).where(tables.submissions.c.id.in_(ids)))
     await session.execute(
-        update(_faq).where(_faq.c.asked_by == user_id).values(text=_faq.c.key, asked_by=None)
+        delete(tables.subscriptions).where(tables.subscriptions.c.user_id == user_id)
     )
-    await session.execute(update(_users).where(_users.c.id == user_id).values(display_name=None))
     await session.execute(
-        update(_consents)
-        .where(_consents.c.user_id == user_id, _consents.c.withdrawn_at.is_(None))
+        delete(tables.abstained).where(
+            tables.abstained.c.asked_by == user_id, tables.abstained.c.count <= 1
+        )
+    )
+    await session.execute(
+        update(tables.abstained)
+        .where(tables.abstained.c.asked_by == user_id)
+        .values(text=tables.abstained.c.key, asked_by=None)
+    )
+    await session.execute(
+        update(tables.users).where(tables.users.c.id == user_id).values(display_name=None)
+    )
+    await session.execute(
+        update(tables.consents)
+        .where(tables.consents.c.user_id == user_id, tables.consents.c.withdrawn_at.is_(None))
         .values(withdrawn_at=now)
     )
     return paths
@@ -82,38 +83,52 @@ async def erase_person(session: AsyncSession, user_id: int, now: datetime) -> li
 async def _erase_outbox(session: AsyncSession, user_id: int, submission_ids: list[int]) -> None:
     user = (
         await session.execute(
-            select(_users.c.channel, _users.c.external_id).where(_users.c.id == user_id)
+            select(tables.users.c.channel, tables.users.c.external_id).where(
+                tables.users.c.id == user_id
+            )
         )
     ).first()
-    about = [_outbox.c.user_id == user_id, _outbox.c.dedupe_key.startswith(f"intake:{user_id}:")]
+    about = [
+        tables.outbox.c.user_id == user_id,
+        tables.outbox.c.dedupe_key.startswith(f"intake:{user_id}:"),
+    ]
     if user is not None:
-        about.append((_outbox.c.channel == user.channel) & (_outbox.c.chat_id == user.external_id))
+        about.append(
+            (tables.outbox.c.channel == user.channel)
+            & (tables.outbox.c.chat_id == user.external_id)
+        )
     about += [
-        _outbox.c.dedupe_key.startswith(f"sub:{i}:", autoescape=True) for i in submission_ids
+        tables.outbox.c.dedupe_key.startswith(f"sub:{i}:", autoescape=True) for i in submission_ids
     ]
     mine = or_(*about)
     await session.execute(
-        update(_outbox)
-        .where(mine, _outbox.c.status.in_(WAITING))
+        update(tables.outbox)
+        .where(mine, tables.outbox.c.status.in_(WAITING))
         .values(status=OutboxStatus.CANCELLED)
     )
-    await session.execute(update(_outbox).where(mine).values(payload=BLANK_PAYLOAD))
+    await session.execute(update(tables.outbox).where(mine).values(payload=BLANK_PAYLOAD))
 
 
 async def _erase_deadlines(session: AsyncSession, user_id: int, submission_ids: list[int]) -> None:
     refs = [f"HS-{i}" for i in submission_ids]
-    held = select(_holders.c.submission_ref).where(_holders.c.user_id == user_id)
-    theirs = select(_deadlines.c.id).where(
+    held = select(tables.holders.c.submission_ref).where(tables.holders.c.user_id == user_id)
+    theirs = select(tables.deadlines.c.id).where(
         or_(
-            (_deadlines.c.audience_kind == "user") & (_deadlines.c.audience_value == str(user_id)),
-            (_deadlines.c.audience_kind == "submission")
-            & (_deadlines.c.audience_value.in_(refs) | _deadlines.c.audience_value.in_(held)),
+            (tables.deadlines.c.audience_kind == "user")
+            & (tables.deadlines.c.audience_value == str(user_id)),
+            (tables.deadlines.c.audience_kind == "submission")
+            & (
+                tables.deadlines.c.audience_value.in_(refs)
+                | tables.deadlines.c.audience_value.in_(held)
+            ),
         )
     )
     ids: list[int] = list((await session.execute(theirs)).scalars())
     await session.execute(
-        delete(_done).where(or_(_done.c.user_id == user_id, _done.c.deadline_id.in_(ids)))
+        delete(tables.done).where(
+            or_(tables.done.c.user_id == user_id, tables.done.c.deadline_id.in_(ids))
+        )
     )
     if ids:
-        await session.execute(delete(_deadlines).where(_deadlines.c.id.in_(ids)))
-    await session.execute(delete(_holders).where(_holders.c.user_id == user_id))
+        await session.execute(delete(tables.deadlines).where(tables.deadlines.c.id.in_(ids)))
+    await session.execute(delete(tables.holders).where(tables.holders.c.user_id == user_id))
