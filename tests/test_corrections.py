@@ -146,3 +146,43 @@ async def test_an_edit_in_the_eligibility_check(chat, app, new, said, employees)
     for part in said:
         assert part in chat.text, chat.text
     assert (await _answers(app, "elig"))["employees"] == employees
+
+
+async def test_transcript_a_verdict_is_evaluated_again_after_its_last_answer_is_edited(chat):
+    """Owner answers the check to the end by typing, then edits the last answer: the bot says
+    what it corrected and gives the new verdict."""
+    await _elig_to_employees(chat)
+    await chat.say("30", platform_id="e1")
+    assert "Doanh thu" in chat.text
+    await chat.say("20 tỷ", platform_id="e2")
+    await chat.say("không", platform_id="e3")
+    await chat.say("chưa", platform_id="e4")
+    assert "THUỘC DIỆN" in chat.text
+    assert "intake:from_elig" in chat.payloads
+    await chat.edit("e4", "rồi, đã nhận")
+    assert chat.replies[0].text == (
+        "Dạ, em đã sửa câu trả lời “Đã nhận ngân sách cho cùng nội dung” thành “Có”."
+    )
+    assert "CHƯA thuộc diện" in chat.text
+    assert "intake:from_elig" not in chat.payloads
+    # An earlier answer is not re-applied behind the verdict's back.
+    await chat.edit("e2", "500 tỷ")
+    assert "em chỉ sửa được câu trả lời gửi sau cùng" in chat.text
+
+
+async def test_transcript_the_intake_corrects_the_last_answer_and_carries_on(chat, app):
+    """Name, phone, a typo in the establishment's name fixed by editing, then onwards."""
+    await start_with_consent(chat)
+    await chat.say("Nguyễn Văn An", platform_id="t1")
+    await chat.say("0912 345 678", platform_id="t2")
+    await chat.say("Cơ sở Bún khô Minh Ang", platform_id="t3")
+    assert "loại hình" in chat.text.lower()
+    await chat.edit("t3", "Cơ sở Bún khô Minh Anh")
+    assert chat.text.startswith(
+        "Dạ, em đã sửa câu trả lời “Tên cơ sở” thành “Cơ sở Bún khô Minh Anh”."
+    )
+    assert "loại hình" in chat.text.lower(), "the question on screen is asked again"
+    await chat.press("intake:ans:entity_type:ho_kinh_doanh")
+    answers = await _answers(app, "intake")
+    assert answers["establishment_name"] == "Cơ sở Bún khô Minh Anh"
+    assert answers["entity_type"] == "ho_kinh_doanh"
