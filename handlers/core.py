@@ -109,13 +109,13 @@ class Core:
             return [main_menu(ctx, ctx.text("core.empty"))]
         if len(text) > MAX_TEXT_LENGTH:
             return [main_menu(ctx, ctx.text("core.too_long", limit=f"{MAX_TEXT_LENGTH:,}"))]
+        command = self._command_of(text)
+        if command is not None:
+            return await self._command(ctx, command, text)
         if edited:
             corrected = await self._correction(ctx, text)
             if corrected is not None:
                 return corrected
-        command = self._command_of(text)
-        if command is not None:
-            return await self._command(ctx, command, text)
         if not _has_words(text):
             return [main_menu(ctx, ctx.text("core.no_words"))]
         for cap in self._caps.values():
