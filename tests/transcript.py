@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
+from typing import Any
 
 from bot.dispatcher import Dispatcher
 from handlers.messages import IncomingMessage, Reply
@@ -20,41 +22,19 @@ class Chat:
     ) -> list[Reply]:
         """Type `text`; `platform_id` is the platform's message id (an edit names it)."""
         return await self._send(
-            IncomingMessage(
-                self.channel,
-                self.user,
-                self.user,
-                text=text,
-                message_id=message_id or f"m{next(_ids)}",
-                platform_message_id=platform_id,
-            )
+            self._message(text=text, platform_message_id=platform_id), message_id
         )
 
     async def edit(self, platform_id: str, text: str) -> list[Reply]:
         """Edit the message typed with `platform_id` so it reads `text` (Telegram)."""
-        return await self._send(
-            IncomingMessage(
-                self.channel,
-                self.user,
-                self.user,
-                text=text,
-                kind="edited",
-                message_id=f"m{next(_ids)}",
-                platform_message_id=platform_id,
-            )
-        )
+        message = self._message(text=text, kind="edited", platform_message_id=platform_id)
+        return await self._send(message)
 
     async def press(self, payload: str) -> list[Reply]:
-        return await self._send(
-            IncomingMessage(
-                self.channel,
-                self.user,
-                self.user,
-                payload=payload,
-                kind="button",
-                message_id=f"m{next(_ids)}",
-            )
-        )
+        return await self._send(self._message(payload=payload, kind="button"))
+
+    def _message(self, **content: Any) -> IncomingMessage:
+        return IncomingMessage(self.channel, self.user, self.user, **content)
 
     async def press_label(self, label: str) -> list[Reply]:
         """Press the button of the latest replies whose label contains `label`."""
@@ -67,7 +47,10 @@ class Chat:
     async def send(self, message: IncomingMessage) -> list[Reply]:
         return await self._send(message)
 
-    async def _send(self, message: IncomingMessage) -> list[Reply]:
+    async def _send(self, message: IncomingMessage, message_id: str | None = None) -> list[Reply]:
+        """Handle `message` under a fresh delivery id (or `message_id`), keep its replies."""
+        if message.message_id is None:
+            message = replace(message, message_id=message_id or f"m{next(_ids)}")
         self.replies = await self.dispatcher.handle(message)
         return self.replies
 
