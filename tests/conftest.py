@@ -154,7 +154,9 @@ def chat(app: App) -> Chat:
 
 
 @pytest.fixture
-def subprocess_env(database_url: str, tmp_path: Path, answer_models_dir: Path) -> dict[str, str]:
+def subprocess_env(
+    database_url: str, tmp_path: Path, answer_models_dir: Path
+) -> dict[str, str]:
     """Environment for `python -m bot …` in a subprocess, on this test's database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
     env.update(

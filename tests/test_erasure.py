@@ -48,10 +48,10 @@ async def test_erasure_leaves_nothing_of_the_person(app, clock):
     victim, path = await _victim_everywhere(app, clock)
     async with app.db.transaction() as session:
         waiting = (
-            (await session.execute(select(OutboxMessage).where(OutboxMessage.status.in_(WAITING))))
-            .scalars()
-            .all()
-        )
+            await session.execute(
+                select(OutboxMessage).where(OutboxMessage.status.in_(WAITING))
+            )
+        ).scalars().all()
     assert any(r.kind == "reminder" for r in waiting), "the scenario queues reminders"
     await victim.say("/xoadulieu")
     await victim.press("intake:erase_yes")
@@ -62,11 +62,8 @@ async def test_erasure_leaves_nothing_of_the_person(app, clock):
 
     async with app.db.transaction() as session:
         victim_id = (
-            await session.execute(
-                select(Base.metadata.tables["users"].c.id).where(
-                    Base.metadata.tables["users"].c.external_id == "victim"
-                )
-            )
+            await session.execute(select(Base.metadata.tables["users"].c.id).where(
+                Base.metadata.tables["users"].c.external_id == "victim"))
         ).scalar_one()
         for table in Base.metadata.sorted_tables:
             rows = (await session.execute(select(table))).mappings().all()

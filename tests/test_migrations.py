@@ -40,11 +40,8 @@ def test_ask_creates_the_schema_of_an_empty_database(subprocess_env, tmp_path):
     target = tmp_path / "fresh" / "ask.db"
     env = dict(subprocess_env, BOT_DATABASE_URL=f"sqlite+aiosqlite:///{target}")
     subprocess.run(
-        [sys.executable, "-m", "bot", "ask", "--json", "hỗ trợ máy móc"],
-        capture_output=True,
-        env=env,
-        timeout=60,
-        check=True,
+        [sys.executable, "-m", "bot", "ask", "--json", "hỗ trợ máy móc"], capture_output=True,
+        env=env, timeout=60, check=True,
     )
     import sqlite3
 

@@ -149,3 +149,5 @@ async def test_officer_help_shows_the_web_address(settings, clock):
 
 def replace_settings(settings, **changes):
     return settings.model_copy(update=changes)
+
+

@@ -37,9 +37,8 @@ async def test_database_errors_never_carry_parameters(app, caplog):
 async def test_a_display_name_longer_than_its_column_is_cut(app):
     long_name = "Đ" * 64 + " " + "Ư" * 64
     replies = await app.dispatcher.handle(
-        IncomingMessage(
-            "telegram", "42", "42", text="/start", display_name=long_name, message_id="x" * 300
-        )  # fmt: skip
+        IncomingMessage("telegram", "42", "42", text="/start", display_name=long_name,
+                        message_id="x" * 300)  # fmt: skip
     )
     assert replies[0].text.startswith("Dạ")
     async with app.db.transaction() as session:

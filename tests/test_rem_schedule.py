@@ -51,9 +51,11 @@ def test_quiet_hours_move_the_reminder_to_the_window_end():
         date(2027, 3, 10), time(7, 0), (0,), HCM, QuietHours(21, 7), remind_at=AT_8
     )
     assert early == [], "a deadline at 07:00 is gone before the 08:00 reminder"
-    assert plan_occurrences(date(2027, 3, 10), None, (0,), HCM, QuietHours(21, 7), remind_at=AT_8)[
-        0
-    ].due_at == (local(2027, 3, 10))
+    assert plan_occurrences(
+        date(2027, 3, 10), None, (0,), HCM, QuietHours(21, 7), remind_at=AT_8
+    )[0].due_at == (
+        local(2027, 3, 10)
+    )
 
 
 async def test_quiet_hours_hold_broadcasts_but_not_officer_notices(app, chat, clock):

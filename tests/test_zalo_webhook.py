@@ -345,7 +345,7 @@ async def test_a_client_hanging_up_mid_body_is_not_an_error(zalo, caplog):
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
     writer.write(
         b"POST /webhooks/zalo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-        b'Content-Length: 5000\r\n\r\n{"event_name": '
+        b"Content-Length: 5000\r\n\r\n{\"event_name\": "
     )
     await writer.drain()
     writer.close()

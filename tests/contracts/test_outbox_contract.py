@@ -80,12 +80,7 @@ async def test_mute_cancel_and_release_held(unit, new_user):
     async def queue(store):
         for key, kind in (("rem:5:1:a", "reminder"), ("bc:2:a", "broadcast")):
             row = outbox_rows.new_row(
-                key=key,
-                kind=kind,
-                target=TARGET,
-                reply=Reply("Dạ"),
-                due_at=START,
-                now=START,
+                key=key, kind=kind, target=TARGET, reply=Reply("Dạ"), due_at=START, now=START,
                 user_id=user,
             )
             await outbox_rows.enqueue(store.session, row)
