@@ -101,7 +101,10 @@ class EligibilityCapability(Capability):
         if action == "back":
             return self._back(ctx)
         if action == "ok" and bucket.get("pending"):
-            return self._apply(ctx, bucket.pop("pending"))
+            pending = bucket.pop("pending")
+            for key in pending:
+                note_source(bucket, key, None)  # confirmed by a button: no longer an edit's
+            return self._apply(ctx, pending)
         if action == "retry":
             bucket.pop("pending", None)
             return self._next(ctx)
@@ -141,6 +144,8 @@ class EligibilityCapability(Capability):
                 if step == "resume":
                     return self._next(ctx) if answer else self._confirm_restart(ctx)
                 pending = bucket.pop("pending", None) or {}
+                for key in pending if answer else ():
+                    note_source(bucket, key, None)
                 return self._apply(ctx, pending) if answer else self._next(ctx)
         found = self.reader.read(text)
         direct = self._direct_answer(step, text, found)

@@ -109,7 +109,9 @@ def may_act(record: SubmissionRecord, action: str) -> bool:
     return record.status in _FROM.get(action, ())
 
 
-async def send_back(ctx: Context, record: SubmissionRecord, action: str, text: str) -> list[Reply]:
+async def send_back(
+    ctx: Context, record: SubmissionRecord, action: str, text: str
+) -> list[Reply]:
     """Officer action "Cần bổ sung" (`more`) or "Không phù hợp" (`rej`) with a note that
     reaches the owner (chat and web page use this one implementation)."""
     if sum(ch.isalnum() for ch in text) < _MIN_NOTE:
