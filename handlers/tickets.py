@@ -22,6 +22,7 @@ from handlers.capability import Capability, CommandHandler, StaleButton, officer
 from handlers.context import Context
 from handlers.menu import menu_button
 from handlers.messages import Button, Document, Reply, Target
+from handlers.ownership import may_use, record_id
 from handlers.ports import TicketRecord
 from handlers.submissions import officer_actor
 
@@ -54,19 +55,16 @@ def status_label(ctx: Context, status: str) -> str:
 
 
 async def visible_ticket(ctx: Context, raw_id: str | int) -> TicketRecord | None:
-    """The ticket if this user may see and act on it (its owner, or an officer), else None.
+    """The ticket named by `raw_id` ("12", "#12", "YC-12") if this user may use it, else None.
 
-    The one ownership check of tickets: chat commands, buttons and the web page use it.
+    Whether they may is the one ownership check (handlers/ownership.may_use, kind "ticket":
+    its owner, or an officer); the core applies the same check to the declared payloads and
+    commands before this capability runs.
     """
-    raw = str(raw_id).strip().upper().removeprefix("YC-").lstrip("#")
-    if not raw.isdigit():
+    ident = record_id(str(raw_id))
+    if ident is None or not await may_use(ctx, "ticket", ident):
         return None
-    ticket = await ctx.store.tickets.get(int(raw))
-    if ticket is None:
-        return None
-    if ctx.user.is_officer or ticket.user_id == ctx.user.id:
-        return ticket
-    return None
+    return await ctx.store.tickets.get(ident)
 
 
 async def _context_lines(ctx: Context) -> str:
@@ -186,6 +184,8 @@ async def set_ticket_status(ctx: Context, ticket: TicketRecord, status: str) -> 
 
 class TicketsCapability(Capability):
     name = CAP
+    id_payloads = {"take": "officer", "answer": "officer", "close": "ticket"}
+    id_commands = {"traloi": "officer"}
 
     def commands(self) -> Mapping[str, CommandHandler]:
         return {
