@@ -24,6 +24,7 @@ from bot.db.repositories import SqlStore
 from bot.db.tickets import write_audit
 from bot.db.types import table_of
 from bot.officer_web import auth
+from bot.officer_web.calendar import CalendarPages
 from bot.officer_web.charts import bar_chart
 from bot.officer_web.examples import add_example
 from bot.officer_web.registry import registry, to_csv, to_xlsx
@@ -82,6 +83,7 @@ def build_officer_app(app: App, senders: Mapping[str, Sender]) -> web.Applicatio
             web.static("/static", HERE / "static"),
         ]
     )
+    sub.add_routes(CalendarPages(officer).routes())
     return sub
 
 
