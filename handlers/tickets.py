@@ -32,6 +32,7 @@ _REF = re.compile(r"\bYC-(\d{1,12})\b")
 _MIN_ANSWER = 2
 _RECENT = 3
 _RECENT_CHARS = 200
+_QUOTED = 80  # characters of the owner's question quoted back with an answer
 OPEN_STATUSES = ("new", "in_progress")
 
 
@@ -138,6 +139,34 @@ async def open_ticket(ctx: Context, question: str) -> list[Reply]:
     return [Reply(confirm, (menu_button(ctx),))]
 
 
+async def open_ticket_for_owner(
+    ctx: Context,
+    *,
+    user_id: int,
+    owner_target: str,
+    owner_name: str | None,
+    question: str,
+    asked_times: int,
+) -> int:
+    """An officer opens a ticket on an owner's behalf (a question the bot could not answer,
+    from the web page), to answer them personally: status "đang xử lý", no notice to the
+    officer chat (an officer holds it already), audited. Returns the ticket id; the answer
+    then goes out like any other (answer_ticket), to `owner_target` ("channel:chat_id")."""
+    ticket_id = await ctx.store.tickets.create(
+        user_id=user_id,
+        owner_target=owner_target,
+        owner_name=owner_name,
+        question=question,
+        context=ctx.text("officer.context_abstained", count=asked_times),
+        attachment=None,
+    )
+    await ctx.store.tickets.set_status(ticket_id, "in_progress")
+    ref = ticket_ref(ticket_id)
+    await ctx.store.tickets.audit(officer_actor(ctx), "ticket.open_for_owner", ref, question[:500])
+    ctx.emit("officer.ticket_opened")
+    return ticket_id
+
+
 async def answer_ticket(ctx: Context, ticket: TicketRecord, text: str) -> list[Reply]:
     """An officer's answer: stored, sent to the owner through the outbox, status "answered",
     the pending reminder cancelled, the action audited. Used by chat and by the web page."""
@@ -151,8 +180,9 @@ async def answer_ticket(ctx: Context, ticket: TicketRecord, text: str) -> list[R
     await ctx.store.tickets.set_status(ticket.id, "answered")
     await ctx.store.tickets.cancel_reminder(ticket.id)
     await ctx.store.tickets.audit(actor, "ticket.answer", ref, text[:500])
+    asked = ticket.question if len(ticket.question) <= _QUOTED else ticket.question[:_QUOTED] + "…"
     owner = Reply(
-        "\n".join((ctx.text("officer.owner_answer", ref=ref, text=text),
+        "\n".join((ctx.text("officer.owner_answer", ref=ref, text=text, question=asked),
                    ctx.text("officer.owner_more"))),
         (ask_button(ctx), menu_button(ctx)),
     )  # fmt: skip

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.channels.base import Sender
+from bot.db.models import User
 from bot.db.models_faq import AbstainedQuestionRow
 from bot.db.models_intake import SubmissionEvent
 from bot.db.models_officer import OfficerAudit
@@ -32,7 +33,13 @@ from handlers.context import Context
 from handlers.intake_draft import officer_summary
 from handlers.messages import Reply
 from handlers.submissions import acknowledge, may_act, send_back
-from handlers.tickets import OPEN_STATUSES, answer_ticket, ticket_ref, visible_ticket
+from handlers.tickets import (
+    OPEN_STATUSES,
+    answer_ticket,
+    open_ticket_for_owner,
+    ticket_ref,
+    visible_ticket,
+)
 from knowledge.formatting import format_money
 
 log = logging.getLogger(__name__)
@@ -43,6 +50,7 @@ _PUBLIC = ("/officer/signin", "/officer/static/")
 _events = table_of(SubmissionEvent)
 _abstained = table_of(AbstainedQuestionRow)
 _audit = table_of(OfficerAudit)
+_users = table_of(User)
 STATUS_LABELS = {
     "new": "mới",
     "in_progress": "đang xử lý",
@@ -78,6 +86,7 @@ def build_officer_app(app: App, senders: Mapping[str, Sender]) -> web.Applicatio
             web.post("/hopthu/{id:\\d+}/reply", officer.ticket_reply),
             web.get("/cauhoi", officer.questions),
             web.post("/cauhoi/assign", officer.assign_question),
+            web.post("/cauhoi/ticket", officer.ticket_from_question),
             web.get("/coso", officer.establishments),
             web.get("/coso.{fmt:csv|xlsx}", officer.establishments_export),
             web.static("/static", HERE / "static"),
@@ -463,6 +472,8 @@ class OfficerWeb:
             rows = list(
                 await session.execute(
                     select(
+                        _abstained.c.id,
+                        _abstained.c.asked_by,
                         _abstained.c.key,
                         _abstained.c.text,
                         _abstained.c.count,
@@ -495,6 +506,39 @@ class OfficerWeb:
         await self._audit(info, "web.assign_topic", topic, text)
         title = self.app.kb.topics[topic].title
         raise web.HTTPSeeOther(f"/officer/cauhoi?ok={_q(f'Đã gán vào chủ đề: {title}')}")
+
+    async def ticket_from_question(self, request: web.Request) -> web.StreamResponse:
+        """Open a ticket for whoever last asked this unanswered question, so an officer
+        answers them personally (the answer reaches them through the outbox)."""
+        raw = str((await request.post()).get("id", ""))
+        if not raw.isdigit():
+            raise web.HTTPBadRequest(text="Thiếu câu hỏi.")
+        async with self.app.db.transaction() as session:
+            row = (
+                await session.execute(
+                    select(_abstained.c.text, _abstained.c.count, _users.c.id, _users.c.channel,
+                           _users.c.external_id, _users.c.display_name)
+                    .join(_users, _users.c.id == _abstained.c.asked_by)
+                    .where(_abstained.c.id == int(raw))
+                )
+            ).first()  # fmt: skip
+        if row is None:
+            raise web.HTTPNotFound(
+                text="Không rõ ai đã hỏi câu này (hoặc người hỏi đã xóa dữ liệu)."
+            )
+
+        async def act(ctx: Context) -> list[Reply]:
+            ticket_id = await open_ticket_for_owner(
+                ctx, user_id=row.id, owner_target=f"{row.channel}:{row.external_id}",
+                owner_name=row.display_name, question=row.text, asked_times=row.count,
+            )  # fmt: skip
+            return [Reply(str(ticket_id))]
+
+        ticket_id = int(await self._as_officer(request, act))
+        info = request[SESSION_KEY]
+        await self._audit(info, "web.ticket_from_question", ticket_ref(ticket_id), row.text)
+        note = f"Đã mở {ticket_ref(ticket_id)} cho người hỏi; câu trả lời sẽ gửi tới họ."
+        raise web.HTTPSeeOther(f"/officer/hopthu/{ticket_id}?ok={_q(note)}")
 
     async def establishments(self, request: web.Request) -> web.StreamResponse:
         rows = await self._registry()
