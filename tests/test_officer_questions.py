@@ -33,6 +33,7 @@ async def test_unanswered_question_opens_a_ticket_for_whoever_asked(web_client, 
     assert "Đã mở YC-1 cho người hỏi" in page
     assert QUESTION in page
     assert "đang xử lý" in page
+    assert "(1 lượt hỏi)" in page
     async with app.db.transaction() as session:
         [ticket] = list((await session.execute(select(OfficerTicket))).scalars())
     assert ticket.owner_target == "console:owner-1"

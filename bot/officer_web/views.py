@@ -516,8 +516,8 @@ class OfficerWeb:
         async with self.app.db.transaction() as session:
             row = (
                 await session.execute(
-                    select(_abstained.c.text, _abstained.c.count, _users.c.id, _users.c.channel,
-                           _users.c.external_id, _users.c.display_name)
+                    select(_abstained.c.text, _abstained.c.count.label("asked"), _users.c.id,
+                           _users.c.channel, _users.c.external_id, _users.c.display_name)
                     .join(_users, _users.c.id == _abstained.c.asked_by)
                     .where(_abstained.c.id == int(raw))
                 )
@@ -530,7 +530,7 @@ class OfficerWeb:
         async def act(ctx: Context) -> list[Reply]:
             ticket_id = await open_ticket_for_owner(
                 ctx, user_id=row.id, owner_target=f"{row.channel}:{row.external_id}",
-                owner_name=row.display_name, question=row.text, asked_times=row.count,
+                owner_name=row.display_name, question=row.text, asked_times=row.asked,
             )  # fmt: skip
             return [Reply(str(ticket_id))]
 
