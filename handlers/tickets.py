@@ -41,6 +41,13 @@ def ticket_ref(ticket_id: int) -> str:
     return f"YC-{ticket_id}"
 
 
+def ticket_refs_in(text: str) -> str:
+    """The ticket references in `text` ("YC-3 YC-7"), nothing else of it: what a channel
+    that only learns a quoted message's id keeps of the messages it sent (bot/channels/zalo),
+    so that a quote still names its ticket without storing anyone's words."""
+    return " ".join(dict.fromkeys(f"YC-{m}" for m in _REF.findall(text)))
+
+
 def reminder_key(ticket_id: int) -> str:
     """The outbox key of a ticket's one "still unanswered" reminder to the officer chat."""
     return f"ticket:{ticket_id}:remind"
