@@ -52,3 +52,21 @@ async def test_unanswered_question_opens_a_ticket_for_whoever_asked(web_client, 
         actions = [a.action for a in (await session.execute(select(OfficerAudit))).scalars()]
     assert "ticket.open_for_owner" in actions
     assert "web.ticket_from_question" in actions
+
+
+async def test_overview_charts_questions_answered_and_abstained_per_week(web_client, app, chat):  # noqa: F811
+    await chat.say("hỗ trợ máy móc bao nhiêu")  # answered
+    await chat.say("hỗ trợ máy móc bao nhiêu")
+    await chat.say(QUESTION)  # abstained
+    await sign_in(web_client)
+    html = await (await web_client.get("/officer/")).text()
+    assert html.count("<svg") == 5
+    chart = html[html.index("Câu hỏi theo tuần") :]
+    chart = chart[: chart.index("</svg>")]
+    assert "Bot trả lời được" in chart
+    assert "Chưa trả lời được" in chart
+    # Saturday 21/11/2026 is in the week of Monday 16/11; 2 answered, 1 not.
+    assert "Tuần 16/11" in chart
+    values = re.findall(r'class="chart-value small">(\d+)<', chart)
+    assert values == ["2", "1"]
+    assert "Lượt hỏi bot trả lời được" in html

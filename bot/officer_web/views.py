@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.channels.base import Sender
+from bot.db import question_days
 from bot.db.models import User
 from bot.db.models_faq import AbstainedQuestionRow
 from bot.db.models_intake import SubmissionEvent
@@ -26,7 +27,7 @@ from bot.db.tickets import write_audit
 from bot.db.types import table_of
 from bot.officer_web import auth
 from bot.officer_web.calendar import CalendarPages
-from bot.officer_web.charts import bar_chart
+from bot.officer_web.charts import bar_chart, paired_bar_chart
 from bot.officer_web.examples import add_example
 from bot.officer_web.registry import registry, to_csv, to_xlsx
 from handlers.context import Context
@@ -58,6 +59,7 @@ STATUS_LABELS = {
     "closed": "đóng",
 }
 
+_WEEKS = 12  # weeks of the answered-vs-abstained chart
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -282,6 +284,9 @@ class OfficerWeb:
             abstained: int = (
                 await session.execute(select(func.coalesce(func.sum(_abstained.c.count), 0)))
             ).scalar_one()
+            today = self.app.clock.now().astimezone(tz).date()
+            weeks = await question_days.per_week(session, today - timedelta(weeks=_WEEKS - 1))
+            answered_total, _ = await question_days.totals(session)
         rows = registry(kb, records)
         per_month = Counter(r.created_at.astimezone(tz).strftime("%m/%Y") for r in records)
         months = sorted(per_month, key=lambda m: (m[3:], m[:2]))
@@ -297,12 +302,17 @@ class OfficerWeb:
                 "Kinh phí (triệu đồng)",
                 [("Đề nghị hỗ trợ", asked / 1e6), ("Vốn đối ứng", counterpart / 1e6)],
             ),
-            bar_chart("Câu hỏi bot chưa trả lời được (lượt)", [("Chưa trả lời được", abstained)]),
+            paired_bar_chart(
+                f"Câu hỏi theo tuần ({_WEEKS} tuần gần nhất)",
+                [(f"Tuần {monday:%d/%m}", a, b) for monday, a, b in weeks],
+                ("Bot trả lời được", "Chưa trả lời được"),
+            ),
         ]
         figures = [
             ("Hồ sơ", len(records)),
             ("Chờ tiếp nhận", sum(r.status == "submitted" for r in records)),
             ("Câu hỏi cán bộ đang chờ", len(open_tickets)),
+            ("Lượt hỏi bot trả lời được", answered_total),
             ("Lượt hỏi chưa trả lời được", abstained),
             ("Đề nghị hỗ trợ", format_money(asked) if asked else "0 đồng"),
         ]
