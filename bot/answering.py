@@ -1,12 +1,19 @@
 """Gives the knowledge base its built answer models (trained classifier, example embeddings)
-from `BOT_MODELS_DIR`, building them once when the files under knowledge/ changed."""
+from `BOT_MODELS_DIR`, building them once when the files under knowledge/ or the officers'
+examples (table officer_examples, assigned on the web page) changed.
+
+`kb build`, `ask`, `chat` and `run` all merge the stored officer examples first
+(`with_stored_examples`), so each answers an assigned question with its topic."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections import defaultdict
 
 from bot.config import Settings
+from bot.db.engine import Database
 from knowledge import KnowledgeBase
 from knowledge.search.models import AnswerModels
 
@@ -33,3 +40,38 @@ def attach_answer_models(
         "3 voters" if models.has_dense else "2 voters: matcher + classifier",
     )
     return models
+
+
+async def stored_examples(db: Database) -> dict[str, list[str]]:
+    """The officers' examples by topic id, oldest first; {} when the table does not exist
+    yet (a database never migrated, e.g. while an image builds its models)."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.db.models_officer import OfficerExample
+
+    extra: dict[str, list[str]] = defaultdict(list)
+    try:
+        async with db.transaction() as session:
+            rows = await session.execute(
+                select(OfficerExample.topic, OfficerExample.text).order_by(OfficerExample.id)
+            )
+            for topic, text in rows:
+                extra[str(topic)].append(str(text))
+    except DBAPIError:
+        log.warning("officer examples not read (no table officer_examples yet)")
+        return {}
+    return dict(extra)
+
+
+def with_stored_examples(kb: KnowledgeBase, settings: Settings) -> KnowledgeBase:
+    """`kb` with the officers' examples from BOT_DATABASE_URL (for the CLI: `kb build`, `ask`)."""
+
+    async def read() -> dict[str, list[str]]:
+        db = Database(settings.database_url)
+        try:
+            return await stored_examples(db)
+        finally:
+            await db.dispose()
+
+    return kb.with_examples(asyncio.run(read()))

@@ -70,3 +70,32 @@ async def test_overview_charts_questions_answered_and_abstained_per_week(web_cli
     values = re.findall(r'class="chart-value small">(\d+)<', chart)
     assert values == ["2", "1"]
     assert "Lượt hỏi bot trả lời được" in html
+
+
+async def test_assigned_question_is_answered_by_ask_and_kb_build(web_client, app, subprocess_env):  # noqa: F811
+    import asyncio
+    import json
+    import subprocess
+    import sys
+
+    def cli(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            capture_output=True, text=True, env=subprocess_env, timeout=300, check=True,
+        )  # fmt: skip
+        return done.stdout
+
+    before = json.loads(await asyncio.to_thread(cli, "ask", "--json", QUESTION))
+    assert before["topic"] is None
+    csrf = await sign_in(web_client)
+    topic = "ho_so_de_an" if "ho_so_de_an" in app.kb.topics else next(iter(app.kb.topics)).id
+    response = await web_client.post(
+        "/officer/cauhoi/assign", data={"csrf": csrf, "topic": topic, "text": QUESTION}
+    )
+    assert "Đã gán vào chủ đề" in await response.text()
+    # A separate process reads the officer examples from the database at build time.
+    built = await asyncio.to_thread(cli, "kb", "build")
+    assert "officer examples: included" in built
+    after = json.loads(await asyncio.to_thread(cli, "ask", "--json", QUESTION))
+    assert after["topic"] == topic
+    assert app.kb.topics[topic].title.split()[0] in after["answer"]

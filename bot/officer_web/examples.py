@@ -1,27 +1,24 @@
 """Questions officers assign to a topic become example phrasings of that topic.
 
 They are stored in `officer_examples` (durable, shared by every instance) and merged into the
-topics whenever the answer model is built: `with_officer_examples` at start (bot/app.py) and
-`add_example` after an assignment, which rebuilds the in-memory knowledge base in a worker
-thread and swaps it atomically (one attribute assignment) on the App and its Dispatcher.
-When `python -m bot kb build` (branch `answers`) lands, `add_example` is the one place to
-point at the new build.
+topics whenever the answer models are built (KnowledgeBase.with_examples): at start
+(bot/app.py), by `kb build` and `ask` (bot/answering.with_stored_examples), and by
+`add_example` after an assignment, which trains the classifier with them in a worker thread
+(seconds; the dense part follows in the background) and swaps the knowledge base atomically
+(one attribute assignment) on the App and its Dispatcher. The models are saved under a key
+that includes the examples, so `ask` loads the same build.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
+from bot.answering import attach_answer_models, stored_examples
 from bot.db.models_officer import OfficerExample
 from bot.db.types import table_of
-from knowledge import KnowledgeBase
-from knowledge.answers import QuestionAnswerer
-from knowledge.topics import TopicSet
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -30,46 +27,26 @@ _examples = table_of(OfficerExample)
 _build_lock = asyncio.Lock()
 
 
-def merge_examples(kb: KnowledgeBase, extra: dict[str, list[str]]) -> KnowledgeBase:
-    """A new knowledge base whose topics also have these example phrasings (unknown topics
-    are skipped); `kb` itself is not changed."""
-    topics = {
-        t.id: dataclasses.replace(
-            t, examples=tuple(dict.fromkeys((*t.examples, *extra.get(t.id, ()))))
-        )
-        for t in kb.topics
-    }
-    topic_set = TopicSet(topics)
-    province = kb.provinces.get(kb.province) if kb.province else None
-    qa = QuestionAnswerer(topic_set, kb.lexicon, kb.ui, province)
-    return dataclasses.replace(kb, topics=topic_set, qa=qa)
-
-
-async def stored_examples(app: App) -> dict[str, list[str]]:
-    async with app.db.transaction() as session:
-        rows = await session.execute(
-            select(_examples.c.topic, _examples.c.text).order_by(_examples.c.id)
-        )
-        extra: dict[str, list[str]] = defaultdict(list)
-        for row in rows:
-            extra[str(row.topic)].append(str(row.text))
-    return dict(extra)
-
-
 async def with_officer_examples(app: App) -> None:
-    """Rebuild the answer model with every stored officer example and swap it in."""
+    """Rebuild the answer models with every stored officer example and swap them in."""
     async with _build_lock:
-        extra = await stored_examples(app)
+        extra = await stored_examples(app.db)
         if not extra:
             return
         base = app.base_kb or app.kb
-        fresh = await asyncio.to_thread(merge_examples, base, extra)
+        fresh = base.with_examples(extra)
+        if fresh is base:
+            return
+        if base.qa.models is not None:
+            # The same voters as before (the classifier always; the dense part in the
+            # background when the service uses it), trained with the examples.
+            await asyncio.to_thread(attach_answer_models, fresh, app.settings, False, True)
         app.kb = fresh  # one assignment each: a message sees the old or the new model
         app.dispatcher.kb = fresh
 
 
 async def add_example(app: App, topic: str, text: str, officer_id: str) -> None:
-    """Store `text` as an example of `topic` and rebuild the answer model in the background.
+    """Store `text` as an example of `topic` and rebuild the answer models.
 
     Raises KeyError for an unknown topic.
     """
