@@ -85,7 +85,8 @@ class KnowledgeBase:
     def with_examples(self, extra: Mapping[str, Sequence[str]]) -> KnowledgeBase:
         """A new knowledge base whose topics also have these example phrasings (officers'
         assignments, topic id → texts; unknown topics are skipped); `self` is unchanged.
-        Its answer models are built by `prepare_answering` like those of the files."""
+        Those exact questions are answered with their topic at once (QuestionAnswerer.pin);
+        its answer models, trained with them, are built by `prepare_answering`."""
         known = {t: list(texts) for t, texts in sorted(extra.items()) if t in self.topics}
         if not any(known.values()):
             return self
@@ -95,6 +96,7 @@ class KnowledgeBase:
         }
         topic_set = TopicSet(topics)
         qa = QuestionAnswerer(topic_set, self.lexicon, self.ui, self.province_info)
+        qa.pin(known)
         digest = hashlib.sha256(json.dumps(known, ensure_ascii=False).encode()).hexdigest()
         return replace(self, topics=topic_set, qa=qa, examples_key=digest[:12])
 

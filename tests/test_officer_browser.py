@@ -70,6 +70,7 @@ async def test_officer_web_in_chromium(app, subprocess_env, fake):
     await owner.say("/hoicanbo Em cần mẫu hợp đồng mua máy sấy ạ")
     question = "con mèo nhà em bị ốm thì sao"
     await owner.say(question)
+    await owner.press("rem:sub")  # a subscriber: the broadcast reaches someone
     await app.close()
 
     port = _free_port()
@@ -154,6 +155,32 @@ async def test_officer_web_in_chromium(app, subprocess_env, fake):
             fake.push(fake.text_update(777, question))
             answers = await fake.wait_for("sendMessage", "777", count=before + 1, within=30)
             assert title.split()[0] in answers[-1].params["text"], (option, title)
+
+            page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+            await page.goto(f"{base}/nhachan")
+            await page.fill("#form-han input[name=date]", "20/06/2027")
+            await page.fill("#form-han input[name=time]", "17:00")
+            await page.fill("#form-han input[name=title]", "Nộp đăng ký đề án khuyến công")
+            await page.fill("#form-han input[name=source]", "TT 36/2013/TT-BCT Đ10")
+            await page.click("#form-han button[type=submit]")
+            await page.wait_for_selector("text=Tháng 06/2027")
+            await page.fill("#phat-thanh textarea", "Hội chợ làng nghề mở đăng ký đến 30/6.")
+            await page.click("#phat-thanh button[type=submit]")
+            await page.wait_for_selector("#xem-truoc")
+            assert "1</strong> người sẽ nhận" in await page.inner_html("#xem-truoc")
+            await shoot("09-nhac-han-xem-truoc")
+            await page.click("#xem-truoc button[type=submit]")
+            await page.wait_for_selector("#ket-qua [data-status]")
+            await shoot("10-nhac-han")
+            for _ in range(100):
+                if any("Hội chợ làng nghề" in c.params["text"]
+                       for c in fake.made("sendMessage", str(OWNER))):  # fmt: skip
+                    break
+                await asyncio.sleep(0.2)
+            else:
+                raise AssertionError("the owner did not get the broadcast")
+            await page.reload()
+            assert await page.locator("#ket-qua [data-status=sent]").inner_text() == "Đã gửi: 1"
 
             await page.goto(f"{base}/coso")
             await shoot("08-co-so")

@@ -3,15 +3,19 @@
 They are stored in `officer_examples` (durable, shared by every instance) and merged into the
 topics whenever the answer models are built (KnowledgeBase.with_examples): at start
 (bot/app.py), by `kb build` and `ask` (bot/answering.with_stored_examples), and by
-`add_example` after an assignment, which trains the classifier with them in a worker thread
-(seconds; the dense part follows in the background) and swaps the knowledge base atomically
-(one attribute assignment) on the App and its Dispatcher. The models are saved under a key
+`add_example` after an assignment. The knowledge base with the examples is swapped in at
+once (one attribute assignment on the App and its Dispatcher): it answers an assigned
+question with its topic straight away (QuestionAnswerer.pin) and every other one with the
+models it had; the classifier is then trained with the examples in a worker thread
+(seconds; the dense part follows) and joins when ready. The models are saved under a key
 that includes the examples, so `ask` loads the same build.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import insert
@@ -23,12 +27,17 @@ from bot.db.types import table_of
 if TYPE_CHECKING:
     from bot.app import App
 
+log = logging.getLogger(__name__)
 _examples = table_of(OfficerExample)
 _build_lock = asyncio.Lock()
 
 
-async def with_officer_examples(app: App) -> None:
-    """Rebuild the answer models with every stored officer example and swap them in."""
+_training: set[asyncio.Task[None]] = set()
+
+
+async def with_officer_examples(app: App, *, background: bool = False) -> None:
+    """Merge every stored officer example, swap the knowledge base in, and train the answer
+    models with them (in a background task when `background`; see `training_done`)."""
     async with _build_lock:
         extra = await stored_examples(app.db)
         if not extra:
@@ -37,16 +46,40 @@ async def with_officer_examples(app: App) -> None:
         fresh = base.with_examples(extra)
         if fresh is base:
             return
-        if base.qa.models is not None:
-            # The same voters as before (the classifier always; the dense part in the
-            # background when the service uses it), trained with the examples.
-            await asyncio.to_thread(attach_answer_models, fresh, app.settings, False, True)
+        trained = base.qa.models is not None
+        if trained:
+            fresh.qa.use_models(app.kb.qa.models)  # until the new ones are trained
         app.kb = fresh  # one assignment each: a message sees the old or the new model
         app.dispatcher.kb = fresh
+    if not trained:
+        return
+    # The same voters as before (the classifier; the dense part in the background when the
+    # service uses it), trained with the examples; they replace the models when ready.
+    job = asyncio.to_thread(attach_answer_models, fresh, app.settings, False, True)
+    if not background:
+        await job
+        return
+    task = asyncio.create_task(_train(job))
+    _training.add(task)
+    task.add_done_callback(_training.discard)
+
+
+async def _train(job: Awaitable[object]) -> None:
+    try:
+        await job
+    except Exception:
+        log.exception("training the answer models with the officers' examples failed")
+
+
+async def training_done() -> None:
+    """Wait for the background trainings started so far (tests, shutdown)."""
+    while _training:
+        await asyncio.gather(*list(_training), return_exceptions=True)
 
 
 async def add_example(app: App, topic: str, text: str, officer_id: str) -> None:
-    """Store `text` as an example of `topic` and rebuild the answer models.
+    """Store `text` as an example of `topic`: answered with it at once, and the answer
+    models are retrained with it in the background.
 
     Raises KeyError for an unknown topic.
     """
@@ -61,4 +94,4 @@ async def add_example(app: App, topic: str, text: str, officer_id: str) -> None:
                 created_at=app.clock.now(),
             )  # fmt: skip
         )
-    await with_officer_examples(app)
+    await with_officer_examples(app, background=True)
