@@ -11,11 +11,16 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
+from contextlib import closing
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.db.engine import Database
 from knowledge import KnowledgeBase
 from knowledge.search.models import AnswerModels
+
+if TYPE_CHECKING:
+    from bot.db.engine import Database  # the async engine: imported only where used (`ask`)
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +70,19 @@ async def stored_examples(db: Database) -> dict[str, list[str]]:
 
 
 def with_stored_examples(kb: KnowledgeBase, settings: Settings) -> KnowledgeBase:
-    """`kb` with the officers' examples from BOT_DATABASE_URL (for the CLI: `kb build`, `ask`)."""
+    """`kb` with the officers' examples from BOT_DATABASE_URL (for the CLI: `kb build`, `ask`).
+
+    A SQLite file is read with the standard library's sqlite3: the async engine's imports
+    alone cost `ask` about half a second of its cold start."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return kb.with_examples(_sqlite_examples(url.database))
 
     async def read() -> dict[str, list[str]]:
+        from bot.db.engine import Database
+
         db = Database(settings.database_url)
         try:
             return await stored_examples(db)
@@ -75,3 +90,20 @@ def with_stored_examples(kb: KnowledgeBase, settings: Settings) -> KnowledgeBase
             await db.dispose()
 
     return kb.with_examples(asyncio.run(read()))
+
+
+def _sqlite_examples(path: str | None) -> dict[str, list[str]]:
+    import sqlite3
+
+    if not path or path == ":memory:" or not Path(path).is_file():
+        return {}
+    extra: dict[str, list[str]] = defaultdict(list)
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            rows = conn.execute("SELECT topic, text FROM officer_examples ORDER BY id")
+            for topic, text in rows:
+                extra[str(topic)].append(str(text))
+    except sqlite3.Error:
+        log.warning("officer examples not read (no table officer_examples yet)")
+        return {}
+    return dict(extra)
