@@ -156,6 +156,14 @@ async def test_officer_web_in_chromium(app, subprocess_env, fake):
             answers = await fake.wait_for("sendMessage", "777", count=before + 1, within=30)
             assert title.split()[0] in answers[-1].params["text"], (option, title)
 
+            await page.goto(f"{base}/cauhoi")
+            item = page.locator("li", has=page.locator(f"input[value='{question}']"))
+            await item.locator("text=Mở câu hỏi cán bộ để trả lời riêng").click()
+            await page.wait_for_selector(".flash")
+            assert "/officer/hopthu/" in page.url
+            assert question in await page.inner_text("main")
+            await shoot("11-cau-hoi-mo-cho-nguoi-hoi")
+
             page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
             await page.goto(f"{base}/nhachan")
             await page.fill("#form-han input[name=date]", "20/06/2027")
