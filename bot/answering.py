@@ -63,8 +63,10 @@ async def stored_examples(db: Database) -> dict[str, list[str]]:
             )
             for topic, text in rows:
                 extra[str(topic)].append(str(text))
-    except DBAPIError:
-        log.warning("officer examples not read (no table officer_examples yet)")
+    except (DBAPIError, OSError):
+        # No table yet (never migrated) or no database reachable (an image building its
+        # models): the models are built from the files alone, and say so.
+        log.warning("officer examples not read (no database or no table officer_examples)")
         return {}
     return dict(extra)
 

@@ -126,7 +126,11 @@ def interpret(event: dict[str, Any], raw: bytes = b"") -> ZaloEvent:
 
 
 def _quote_id(event: dict[str, Any]) -> str | None:
-    """`message.quote_msg_id` of a text that quotes an earlier message (absent otherwise)."""
+    """`message.quote_msg_id` of a text that quotes an earlier message (absent otherwise).
+
+    [UNCERTAIN] the field's name: Zalo's public webhook reference shows no quote field on
+    `user_send_text`; `quote_msg_id` is the name this project was given. A different name
+    only means a quote reads as plain text (the officer can still use /traloi or the web)."""
     body = event.get("message")
     quoted = body.get("quote_msg_id") if isinstance(body, dict) else None
     if isinstance(quoted, str | int) and not isinstance(quoted, bool) and str(quoted).strip():
