@@ -43,6 +43,9 @@ class App:
     base_kb: KnowledgeBase | None = None
 
     async def close(self) -> None:
+        from bot.officer_web.examples import training_done
+
+        await training_done()  # an officer's assignment may still be training the models
         await self.db.dispose()
 
     def channel_deps(

@@ -162,10 +162,10 @@ def ask_one(kb: KnowledgeBase, question: str) -> dict[str, object]:
 
 
 def _ask(settings: Settings, question: str, json_mode: bool) -> int:
-    from bot.answering import attach_answer_models
+    from bot.answering import attach_answer_models, with_stored_examples
 
     _create_empty_database(settings.database_url)
-    kb = load_knowledge(province=settings.province)
+    kb = with_stored_examples(load_knowledge(province=settings.province), settings)
     attach_answer_models(kb, settings)
     questions = read_questions(sys.stdin.buffer) if question == "-" else [_valid(question)]
     for q in questions:
@@ -276,14 +276,17 @@ def _kb_build(settings: Settings, force: bool) -> int:
     """SPEC §1 `kb build`: the answer models for the current knowledge/ (reused if built)."""
     import time
 
-    from bot.answering import attach_answer_models
+    from bot.answering import attach_answer_models, with_stored_examples
 
     started = time.perf_counter()
-    kb = load_knowledge(province=settings.province)
+    kb = with_stored_examples(load_knowledge(province=settings.province), settings)
     models = attach_answer_models(kb, settings, rebuild=force)
     voters = "3 (matcher, classifier, dense)" if models.has_dense else "2 (matcher, classifier)"
     print(f"models: {models.key} in {settings.answer_models_dir}")
     print(f"voters: {voters}")
+    print(
+        f"officer examples: {'included (' + kb.examples_key + ')' if kb.examples_key else 'none'}"
+    )
     print(f"seconds: {time.perf_counter() - started:.1f}")
     print("OK")
     return 0

@@ -8,6 +8,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 
+from bot.db import question_days
 from bot.db.engine import Database
 from bot.db.repositories import CoreRepository, SqlStore, StaleStateError
 from bot.keyed_lock import KeyedLock
@@ -116,6 +117,7 @@ class Dispatcher:
             replies = await self.core.route(ctx)
             if state.version == 0 or state.snapshot() != before:
                 await repo.save_state(user_id, state, now)
+            await question_days.count(session, ctx.events, ctx.local_now.date())
             return replies, ctx.events
 
     async def run_as(

@@ -33,6 +33,7 @@ def baseline_value(followup: Followup, bucket: dict[str, Any], question: Questio
 
 class CheckinsCapability(Capability):
     name = PREFIX
+    id_payloads = {"go": "checkin", "stop": "support"}
 
     def commands(self) -> Mapping[str, CommandHandler]:
         return {"dahotro": officer_only(self._supported)}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from dataclasses import dataclass
 from datetime import date, time
 
 from handlers.context import Context
@@ -103,36 +104,75 @@ def _when(view: DeadlineView) -> str:
     return format_date(view.draft.due_on) + at
 
 
+@dataclass(frozen=True, slots=True)
+class DeadlineFields:
+    """A calendar deadline as an officer types it, in the chat (`/hanmoi` parts between "|")
+    or on the web page's form: `when` "20/06/2027 17:00", `audience` as parse_audience reads."""
+
+    when: str
+    title: str
+    description: str = ""
+    source: str = ""
+    audience: str = ""
+
+
+async def draft_from_fields(ctx: Context, fields: DeadlineFields) -> DeadlineDraft:
+    """The calendar deadline these fields describe. Raises InputError (its `.message` is the
+    polite reply) for a missing title, a bad or past date or time, or an unknown audience:
+    the one validation of `/hanmoi`, `/suahan` and the web page."""
+    title = " ".join(fields.title.split())
+    if not title:
+        raise InputError(ctx.text("rem.officer.add_usage"))
+    day, at = parse_when(ctx, fields.when)
+    return DeadlineDraft(
+        title=title[:200],
+        due_on=day,
+        due_time=at,
+        description=fields.description.strip() or None,
+        source=fields.source.strip()[:200] or None,
+        kind="calendar",
+        audience=await parse_audience(ctx, fields.audience),
+    )
+
+
+async def save_deadline(ctx: Context, deadline_id: int | None, fields: DeadlineFields) -> Reply:
+    """Add (`deadline_id` None) or replace a deadline from `fields`; its reminders are
+    planned anew. Raises InputError for invalid fields or an unknown id."""
+    draft = await draft_from_fields(ctx, fields)
+    store = ctx.store.reminders
+    if deadline_id is None:
+        new_id = await store.add_deadline(draft, ctx.user.id, ctx.now)
+        ctx.emit("rem.calendar_added")
+        view = DeadlineView(new_id, 1, draft)
+        return Reply(
+            ctx.text(
+                "rem.officer.added",
+                id=new_id,
+                date=_when(view),
+                title=draft.title,
+                audience=describe(ctx, draft.audience),
+            )
+        )
+    old = await store.get_deadline(deadline_id)
+    if old is None:
+        raise InputError(ctx.text("rem.officer.not_found", id=deadline_id))
+    draft = dataclasses.replace(draft, kind=old.draft.kind, offsets=old.draft.offsets)
+    await store.update_deadline(deadline_id, draft, ctx.now)
+    view = DeadlineView(deadline_id, old.revision + 1, draft)
+    return Reply(
+        ctx.text("rem.officer.edited", id=deadline_id, date=_when(view), title=draft.title)
+    )
+
+
 async def add_deadline(ctx: Context, argument: str) -> list[Reply]:
     parts = [p.strip() for p in argument.split("|")]
     if len(parts) < 2 or not parts[1]:
         return [Reply(ctx.text("rem.officer.add_usage"))]
     parts += [""] * (5 - len(parts))
     try:
-        day, at = parse_when(ctx, parts[0])
-        audience = await parse_audience(ctx, parts[4])
+        return [await save_deadline(ctx, None, DeadlineFields(*parts[:5]))]
     except InputError as exc:
         return [Reply(exc.message)]
-    draft = DeadlineDraft(
-        title=parts[1][:200],
-        due_on=day,
-        due_time=at,
-        description=parts[2] or None,
-        source=parts[3][:200] or None,
-        kind="calendar",
-        audience=audience,
-    )
-    new_id = await ctx.store.reminders.add_deadline(draft, ctx.user.id, ctx.now)
-    ctx.emit("rem.calendar_added")
-    view = DeadlineView(new_id, 1, draft)
-    text = ctx.text(
-        "rem.officer.added",
-        id=new_id,
-        date=_when(view),
-        title=draft.title,
-        audience=describe(ctx, audience),
-    )
-    return [Reply(text)]
 
 
 async def list_deadlines(ctx: Context, argument: str) -> list[Reply]:
@@ -205,46 +245,72 @@ def _message(ctx: Context, text: str) -> Reply:
     return Reply(f"{ctx.text('rem.broadcast_header')}\n{text}")
 
 
-async def broadcast(ctx: Context, argument: str) -> list[Reply]:
-    head, sep, body = argument.partition("|")
-    text, audience_text = (body.strip(), head) if sep else (argument.strip(), "")
+@dataclass(frozen=True, slots=True)
+class BroadcastPreview:
+    """What a broadcast will be: its audience, how many people it reaches now, the message
+    exactly as they will receive it, and the officer's preview text."""
+
+    text: str
+    audience: Audience
+    count: int
+    message: Reply
+    preview: str
+
+
+async def preview_broadcast(ctx: Context, audience_text: str, text: str) -> BroadcastPreview:
+    """Raises InputError for an empty text, an unknown audience, or an audience of nobody
+    (the one validation of `/phatthanh` and the web page's composer)."""
+    text = text.strip()
     if not text:
-        return [Reply(ctx.text("rem.officer.bc_usage"))]
-    try:
-        audience = await parse_audience(ctx, audience_text)
-    except InputError as exc:
-        return [Reply(exc.message)]
+        raise InputError(ctx.text("rem.officer.bc_usage"))
+    audience = await parse_audience(ctx, audience_text)
     count = await ctx.store.reminders.count_audience(audience)
     if count == 0:
-        return [Reply(ctx.text("rem.officer.bc_nobody", audience=describe(ctx, audience)))]
-    ctx.state.bucket(NAME)["broadcast"] = {
-        "text": text,
-        "audience": [audience.kind, audience.value],
-    }
+        raise InputError(ctx.text("rem.officer.bc_nobody", audience=describe(ctx, audience)))
+    message = _message(ctx, text)
     preview = ctx.text(
         "rem.officer.bc_preview",
-        message=_message(ctx, text).text,
+        message=message.text,
         count=count,
         audience=describe(ctx, audience),
     )
+    return BroadcastPreview(text, audience, count, message, preview)
+
+
+async def queue_broadcast(ctx: Context, audience: Audience, text: str) -> tuple[int, int]:
+    """Queue the confirmed broadcast: one outbox row per recipient now; (id, recipients)."""
+    broadcast_id, count = await ctx.store.reminders.create_broadcast(
+        text, audience, _message(ctx, text), ctx.user.id, ctx.now
+    )
+    ctx.emit("rem.broadcast_queued")
+    return broadcast_id, count
+
+
+async def broadcast(ctx: Context, argument: str) -> list[Reply]:
+    head, sep, body = argument.partition("|")
+    text, audience_text = (body.strip(), head) if sep else (argument.strip(), "")
+    try:
+        planned = await preview_broadcast(ctx, audience_text, text)
+    except InputError as exc:
+        return [Reply(exc.message)]
+    ctx.state.bucket(NAME)["broadcast"] = {
+        "text": planned.text,
+        "audience": [planned.audience.kind, planned.audience.value],
+    }
     buttons = (
         Button(ctx.text("rem.officer.btn_send"), "rem:bc_ok"),
         Button(ctx.text("rem.btn_cancel"), "rem:bc_no"),
     )
-    return [Reply(preview, buttons)]
+    return [Reply(planned.preview, buttons)]
 
 
 async def confirm_broadcast(ctx: Context, _argument: str) -> list[Reply]:
     pending = ctx.state.bucket(NAME).pop("broadcast", None)
     if not pending:
         return [Reply(ctx.text("rem.officer.bc_nothing"))]
-    audience = Audience(*pending["audience"])
-    reply = _message(ctx, pending["text"])
-    store = ctx.store.reminders
-    broadcast_id, count = await store.create_broadcast(
-        pending["text"], audience, reply, ctx.user.id, ctx.now
+    broadcast_id, count = await queue_broadcast(
+        ctx, Audience(*pending["audience"]), pending["text"]
     )
-    ctx.emit("rem.broadcast_queued")
     return [Reply(ctx.text("rem.officer.bc_queued", id=broadcast_id, count=count))]
 
 

@@ -22,6 +22,7 @@ from handlers.capability import Capability, CommandHandler, StaleButton, officer
 from handlers.context import Context
 from handlers.menu import menu_button
 from handlers.messages import Button, Document, Reply, Target
+from handlers.ownership import may_use, record_id
 from handlers.ports import TicketRecord
 from handlers.submissions import officer_actor
 
@@ -31,12 +32,20 @@ _REF = re.compile(r"\bYC-(\d{1,12})\b")
 _MIN_ANSWER = 2
 _RECENT = 3
 _RECENT_CHARS = 200
+_QUOTED = 80  # characters of the owner's question quoted back with an answer
 OPEN_STATUSES = ("new", "in_progress")
 
 
 def ticket_ref(ticket_id: int) -> str:
     """How a ticket is named to people: "YC-12" (yêu cầu)."""
     return f"YC-{ticket_id}"
+
+
+def ticket_refs_in(text: str) -> str:
+    """The ticket references in `text` ("YC-3 YC-7"), nothing else of it: what a channel
+    that only learns a quoted message's id keeps of the messages it sent (bot/channels/zalo),
+    so that a quote still names its ticket without storing anyone's words."""
+    return " ".join(dict.fromkeys(f"YC-{m}" for m in _REF.findall(text)))
 
 
 def reminder_key(ticket_id: int) -> str:
@@ -54,19 +63,16 @@ def status_label(ctx: Context, status: str) -> str:
 
 
 async def visible_ticket(ctx: Context, raw_id: str | int) -> TicketRecord | None:
-    """The ticket if this user may see and act on it (its owner, or an officer), else None.
+    """The ticket named by `raw_id` ("12", "#12", "YC-12") if this user may use it, else None.
 
-    The one ownership check of tickets: chat commands, buttons and the web page use it.
+    Whether they may is the one ownership check (handlers/ownership.may_use, kind "ticket":
+    its owner, or an officer); the core applies the same check to the declared payloads and
+    commands before this capability runs.
     """
-    raw = str(raw_id).strip().upper().removeprefix("YC-").lstrip("#")
-    if not raw.isdigit():
+    ident = record_id(str(raw_id))
+    if ident is None or not await may_use(ctx, "ticket", ident):
         return None
-    ticket = await ctx.store.tickets.get(int(raw))
-    if ticket is None:
-        return None
-    if ctx.user.is_officer or ticket.user_id == ctx.user.id:
-        return ticket
-    return None
+    return await ctx.store.tickets.get(ident)
 
 
 async def _context_lines(ctx: Context) -> str:
@@ -140,6 +146,34 @@ async def open_ticket(ctx: Context, question: str) -> list[Reply]:
     return [Reply(confirm, (menu_button(ctx),))]
 
 
+async def open_ticket_for_owner(
+    ctx: Context,
+    *,
+    user_id: int,
+    owner_target: str,
+    owner_name: str | None,
+    question: str,
+    asked_times: int,
+) -> int:
+    """An officer opens a ticket on an owner's behalf (a question the bot could not answer,
+    from the web page), to answer them personally: status "đang xử lý", no notice to the
+    officer chat (an officer holds it already), audited. Returns the ticket id; the answer
+    then goes out like any other (answer_ticket), to `owner_target` ("channel:chat_id")."""
+    ticket_id = await ctx.store.tickets.create(
+        user_id=user_id,
+        owner_target=owner_target,
+        owner_name=owner_name,
+        question=question,
+        context=ctx.text("officer.context_abstained", count=asked_times),
+        attachment=None,
+    )
+    await ctx.store.tickets.set_status(ticket_id, "in_progress")
+    ref = ticket_ref(ticket_id)
+    await ctx.store.tickets.audit(officer_actor(ctx), "ticket.open_for_owner", ref, question[:500])
+    ctx.emit("officer.ticket_opened")
+    return ticket_id
+
+
 async def answer_ticket(ctx: Context, ticket: TicketRecord, text: str) -> list[Reply]:
     """An officer's answer: stored, sent to the owner through the outbox, status "answered",
     the pending reminder cancelled, the action audited. Used by chat and by the web page."""
@@ -153,8 +187,9 @@ async def answer_ticket(ctx: Context, ticket: TicketRecord, text: str) -> list[R
     await ctx.store.tickets.set_status(ticket.id, "answered")
     await ctx.store.tickets.cancel_reminder(ticket.id)
     await ctx.store.tickets.audit(actor, "ticket.answer", ref, text[:500])
+    asked = ticket.question if len(ticket.question) <= _QUOTED else ticket.question[:_QUOTED] + "…"
     owner = Reply(
-        "\n".join((ctx.text("officer.owner_answer", ref=ref, text=text),
+        "\n".join((ctx.text("officer.owner_answer", ref=ref, text=text, question=asked),
                    ctx.text("officer.owner_more"))),
         (ask_button(ctx), menu_button(ctx)),
     )  # fmt: skip
@@ -186,6 +221,8 @@ async def set_ticket_status(ctx: Context, ticket: TicketRecord, status: str) -> 
 
 class TicketsCapability(Capability):
     name = CAP
+    id_payloads = {"take": "officer", "answer": "officer", "close": "ticket"}
+    id_commands = {"traloi": "officer"}
 
     def commands(self) -> Mapping[str, CommandHandler]:
         return {

@@ -88,6 +88,17 @@ class QuestionAnswerer:
         self.threshold = lexicon.params.threshold
         self.lexicon = lexicon
         self.models: AnswerModels | None = None
+        # Questions an officer assigned to a topic, by normalised form: answered with that
+        # topic at once (an officer's decision on that exact question), before any vote.
+        self.pinned: dict[str, str] = {}
+
+    def pin(self, examples: dict[str, list[str]]) -> None:
+        """Answer these exact questions (normalised) with their topic (topic id → texts)."""
+        for topic, texts in examples.items():
+            for text in texts:
+                key = self.normaliser.normalise(text).text
+                if key and topic in self.topics:
+                    self.pinned[key] = topic
 
     def training_set(self) -> TrainingSet:
         """What the classifier learns from (titles, examples, keywords by topic; the
@@ -123,6 +134,19 @@ class QuestionAnswerer:
                 entry_points,
                 "small_talk",
                 out_of_scope=small_talk.id,
+            )
+        pinned = self.pinned.get(self.normaliser.normalise(question).text) if self.pinned else None
+        if pinned is not None:
+            topic = self.topics[pinned]
+            return AnswerResult(
+                question=question,
+                topic=topic.id,
+                confidence=1.0,
+                answer=self.render(topic),
+                sources=self.sources_of(topic),
+                alternatives=(),
+                reason="answered",
+                normalised=self.normaliser.normalise(question).text,
             )
         if self.models is not None:
             return self._answer_by_vote(question, self.models)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -46,6 +49,9 @@ class KnowledgeBase:
     province: str | None = None
     root: Path = KNOWLEDGE_DIR
     desk: OfficerDesk | None = None  # knowledge/officer/desk.yaml (hand-off to officers)
+    # Digest of the officers' examples merged in by `with_examples` ("" for the files alone):
+    # part of the answer models' key, so a build with them never passes for one without.
+    examples_key: str = ""
 
     def counts(self) -> dict[str, int]:
         return {
@@ -76,6 +82,24 @@ class KnowledgeBase:
         """The sentence naming the new province of each old one in `text` ("" if none)."""
         return province_note(self.places, self.ui, text)
 
+    def with_examples(self, extra: Mapping[str, Sequence[str]]) -> KnowledgeBase:
+        """A new knowledge base whose topics also have these example phrasings (officers'
+        assignments, topic id → texts; unknown topics are skipped); `self` is unchanged.
+        Those exact questions are answered with their topic at once (QuestionAnswerer.pin);
+        its answer models, trained with them, are built by `prepare_answering`."""
+        known = {t: list(texts) for t, texts in sorted(extra.items()) if t in self.topics}
+        if not any(known.values()):
+            return self
+        topics = {
+            t.id: replace(t, examples=tuple(dict.fromkeys((*t.examples, *known.get(t.id, ())))))
+            for t in self.topics
+        }
+        topic_set = TopicSet(topics)
+        qa = QuestionAnswerer(topic_set, self.lexicon, self.ui, self.province_info)
+        qa.pin(known)
+        digest = hashlib.sha256(json.dumps(known, ensure_ascii=False).encode()).hexdigest()
+        return replace(self, topics=topic_set, qa=qa, examples_key=digest[:12])
+
     def prepare_answering(
         self,
         directory: Path,
@@ -87,9 +111,10 @@ class KnowledgeBase:
         under `root` into `directory`, and answer by the voters' agreement from now on.
         `background`: a missing dense part is built in a thread and joins when ready."""
         qa = self.qa
+        key = knowledge_hash(self.root)
         models = load_or_build(
             directory,
-            knowledge_hash(self.root),
+            f"{key}.{self.examples_key}" if self.examples_key else key,
             qa.training_set,
             lambda text: qa.normaliser.normalise(text).terms,
             qa.normaliser.syllables,

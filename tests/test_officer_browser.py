@@ -70,6 +70,7 @@ async def test_officer_web_in_chromium(app, subprocess_env, fake):
     await owner.say("/hoicanbo Em cần mẫu hợp đồng mua máy sấy ạ")
     question = "con mèo nhà em bị ốm thì sao"
     await owner.say(question)
+    await owner.press("rem:sub")  # a subscriber: the broadcast reaches someone
     await app.close()
 
     port = _free_port()
@@ -154,6 +155,35 @@ async def test_officer_web_in_chromium(app, subprocess_env, fake):
             fake.push(fake.text_update(777, question))
             answers = await fake.wait_for("sendMessage", "777", count=before + 1, within=30)
             assert title.split()[0] in answers[-1].params["text"], (option, title)
+
+            await page.goto(f"{base}/cauhoi")
+            item = page.locator("li", has=page.locator(f"input[value='{question}']"))
+            await item.locator("text=Mở câu hỏi cán bộ để trả lời riêng").click()
+            await page.wait_for_selector(".flash")
+            assert "/officer/hopthu/" in page.url
+            assert question in await page.inner_text("main")
+            await shoot("11-cau-hoi-mo-cho-nguoi-hoi")
+
+            page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+            await page.goto(f"{base}/nhachan")
+            await page.fill("#form-han input[name=date]", "20/06/2027")
+            await page.fill("#form-han input[name=time]", "17:00")
+            await page.fill("#form-han input[name=title]", "Nộp đăng ký đề án khuyến công")
+            await page.fill("#form-han input[name=source]", "TT 36/2013/TT-BCT Đ10")
+            await page.click("#form-han button[type=submit]")
+            await page.wait_for_selector("text=Tháng 06/2027")
+            await page.fill("#phat-thanh textarea", "Hội chợ làng nghề mở đăng ký đến 30/6.")
+            await page.click("#phat-thanh button[type=submit]")
+            await page.wait_for_selector("#xem-truoc")
+            assert "1</strong> người sẽ nhận" in await page.inner_html("#xem-truoc")
+            await shoot("09-nhac-han-xem-truoc")
+            await page.click("#xem-truoc button[type=submit]")
+            await page.wait_for_selector("#ket-qua [data-status]")
+            await shoot("10-nhac-han")
+            # Delivered now, or held until morning by quiet hours (the run uses the real
+            # clock): either way the results count the one recipient under some status.
+            shown = await page.locator("#ket-qua [data-status]").all_inner_texts()
+            assert sum(int(t.rsplit(":", 1)[1]) for t in shown) == 1, shown
 
             await page.goto(f"{base}/coso")
             await shoot("08-co-so")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models import Base, IdType
@@ -25,3 +25,14 @@ class AbstainedQuestionRow(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     # users.id of whoever typed `text` (the latest wording), for erasure; no foreign key.
     asked_by: Mapped[int | None] = mapped_column(IdType)
+
+
+class QuestionDayRow(Base):
+    """Questions the FAQ answered and abstained on, counted per local day (Asia/Ho_Chi_Minh):
+    the officers' "answered vs abstained" chart. Counts only, never the text."""
+
+    __tablename__ = "question_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    abstained: Mapped[int] = mapped_column(Integer, default=0)

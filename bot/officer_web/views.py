@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.channels.base import Sender
+from bot.db import question_days
+from bot.db.models import User
 from bot.db.models_faq import AbstainedQuestionRow
 from bot.db.models_intake import SubmissionEvent
 from bot.db.models_officer import OfficerAudit
@@ -24,14 +26,21 @@ from bot.db.repositories import SqlStore
 from bot.db.tickets import write_audit
 from bot.db.types import table_of
 from bot.officer_web import auth
-from bot.officer_web.charts import bar_chart
+from bot.officer_web.calendar import CalendarPages
+from bot.officer_web.charts import bar_chart, paired_bar_chart
 from bot.officer_web.examples import add_example
 from bot.officer_web.registry import registry, to_csv, to_xlsx
 from handlers.context import Context
 from handlers.intake_draft import officer_summary
 from handlers.messages import Reply
 from handlers.submissions import acknowledge, may_act, send_back
-from handlers.tickets import OPEN_STATUSES, answer_ticket, ticket_ref, visible_ticket
+from handlers.tickets import (
+    OPEN_STATUSES,
+    answer_ticket,
+    open_ticket_for_owner,
+    ticket_ref,
+    visible_ticket,
+)
 from knowledge.formatting import format_money
 
 log = logging.getLogger(__name__)
@@ -42,6 +51,7 @@ _PUBLIC = ("/officer/signin", "/officer/static/")
 _events = table_of(SubmissionEvent)
 _abstained = table_of(AbstainedQuestionRow)
 _audit = table_of(OfficerAudit)
+_users = table_of(User)
 STATUS_LABELS = {
     "new": "mới",
     "in_progress": "đang xử lý",
@@ -49,6 +59,7 @@ STATUS_LABELS = {
     "closed": "đóng",
 }
 
+_WEEKS = 12  # weeks of the answered-vs-abstained chart
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -77,11 +88,13 @@ def build_officer_app(app: App, senders: Mapping[str, Sender]) -> web.Applicatio
             web.post("/hopthu/{id:\\d+}/reply", officer.ticket_reply),
             web.get("/cauhoi", officer.questions),
             web.post("/cauhoi/assign", officer.assign_question),
+            web.post("/cauhoi/ticket", officer.ticket_from_question),
             web.get("/coso", officer.establishments),
             web.get("/coso.{fmt:csv|xlsx}", officer.establishments_export),
             web.static("/static", HERE / "static"),
         ]
     )
+    sub.add_routes(CalendarPages(officer).routes())
     return sub
 
 
@@ -271,6 +284,9 @@ class OfficerWeb:
             abstained: int = (
                 await session.execute(select(func.coalesce(func.sum(_abstained.c.count), 0)))
             ).scalar_one()
+            today = self.app.clock.now().astimezone(tz).date()
+            weeks = await question_days.per_week(session, today - timedelta(weeks=_WEEKS - 1))
+            answered_total, _ = await question_days.totals(session)
         rows = registry(kb, records)
         per_month = Counter(r.created_at.astimezone(tz).strftime("%m/%Y") for r in records)
         months = sorted(per_month, key=lambda m: (m[3:], m[:2]))
@@ -286,12 +302,17 @@ class OfficerWeb:
                 "Kinh phí (triệu đồng)",
                 [("Đề nghị hỗ trợ", asked / 1e6), ("Vốn đối ứng", counterpart / 1e6)],
             ),
-            bar_chart("Câu hỏi bot chưa trả lời được (lượt)", [("Chưa trả lời được", abstained)]),
+            paired_bar_chart(
+                f"Câu hỏi theo tuần ({_WEEKS} tuần gần nhất)",
+                [(f"Tuần {monday:%d/%m}", a, b) for monday, a, b in weeks],
+                ("Bot trả lời được", "Chưa trả lời được"),
+            ),
         ]
         figures = [
             ("Hồ sơ", len(records)),
             ("Chờ tiếp nhận", sum(r.status == "submitted" for r in records)),
             ("Câu hỏi cán bộ đang chờ", len(open_tickets)),
+            ("Lượt hỏi bot trả lời được", answered_total),
             ("Lượt hỏi chưa trả lời được", abstained),
             ("Đề nghị hỗ trợ", format_money(asked) if asked else "0 đồng"),
         ]
@@ -461,6 +482,8 @@ class OfficerWeb:
             rows = list(
                 await session.execute(
                     select(
+                        _abstained.c.id,
+                        _abstained.c.asked_by,
                         _abstained.c.key,
                         _abstained.c.text,
                         _abstained.c.count,
@@ -493,6 +516,39 @@ class OfficerWeb:
         await self._audit(info, "web.assign_topic", topic, text)
         title = self.app.kb.topics[topic].title
         raise web.HTTPSeeOther(f"/officer/cauhoi?ok={_q(f'Đã gán vào chủ đề: {title}')}")
+
+    async def ticket_from_question(self, request: web.Request) -> web.StreamResponse:
+        """Open a ticket for whoever last asked this unanswered question, so an officer
+        answers them personally (the answer reaches them through the outbox)."""
+        raw = str((await request.post()).get("id", ""))
+        if not raw.isdigit():
+            raise web.HTTPBadRequest(text="Thiếu câu hỏi.")
+        async with self.app.db.transaction() as session:
+            row = (
+                await session.execute(
+                    select(_abstained.c.text, _abstained.c.count.label("asked"), _users.c.id,
+                           _users.c.channel, _users.c.external_id, _users.c.display_name)
+                    .join(_users, _users.c.id == _abstained.c.asked_by)
+                    .where(_abstained.c.id == int(raw))
+                )
+            ).first()  # fmt: skip
+        if row is None:
+            raise web.HTTPNotFound(
+                text="Không rõ ai đã hỏi câu này (hoặc người hỏi đã xóa dữ liệu)."
+            )
+
+        async def act(ctx: Context) -> list[Reply]:
+            ticket_id = await open_ticket_for_owner(
+                ctx, user_id=row.id, owner_target=f"{row.channel}:{row.external_id}",
+                owner_name=row.display_name, question=row.text, asked_times=row.asked,
+            )  # fmt: skip
+            return [Reply(str(ticket_id))]
+
+        ticket_id = int(await self._as_officer(request, act))
+        info = request[SESSION_KEY]
+        await self._audit(info, "web.ticket_from_question", ticket_ref(ticket_id), row.text)
+        note = f"Đã mở {ticket_ref(ticket_id)} cho người hỏi; câu trả lời sẽ gửi tới họ."
+        raise web.HTTPSeeOther(f"/officer/hopthu/{ticket_id}?ok={_q(note)}")
 
     async def establishments(self, request: web.Request) -> web.StreamResponse:
         rows = await self._registry()

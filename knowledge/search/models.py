@@ -198,7 +198,10 @@ def load_or_build(
 
 
 def _remove_stale(directory: Path, keep: Path) -> None:
-    """Models of other knowledge versions; the same version's other variant stays."""
+    """Models of other knowledge versions; the same version's other variant stays, and so do
+    the models of the files alone when `keep` adds officers' examples ("<hash>.<examples>")."""
+    key = keep.name.split("-")[1]
+    base = key.split(".")[0]
     for old in directory.glob("answer-*.npz"):
-        if old.name.split("-")[1] != keep.name.split("-")[1]:
+        if old.name.split("-")[1] not in (key, base):
             old.unlink(missing_ok=True)

@@ -8,6 +8,7 @@ drained by `close()`. Events of one user are processed in arrival order.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from aiohttp import web
 from bot.channels.base import ChannelDeps, Pace, SendError, Unreachable
 from bot.channels.zalo.client import ZaloApi
 from bot.channels.zalo.held import enqueue_held_notice
+from bot.channels.zalo.quotes import ZaloQuotes
 from bot.channels.zalo.repository import ZaloConversations, numbered_payload
 from bot.channels.zalo.sender import ZaloSender
 from bot.channels.zalo.settings import CHANNEL, PACE, ZaloConfig, zalo_config
@@ -62,7 +64,12 @@ class ZaloChannel:
         self.conversations = ZaloConversations(db)
         self.tokens = ZaloTokens(db, config.tokens, clock, self.http)
         self.api = ZaloApi(self.http, self.tokens, config.api_base)
-        self.sender = ZaloSender(self.api, self.conversations, ui, clock)
+        settings = deps.settings
+        officers = {i.partition(":")[2] for i in settings.officer_ids if i.startswith("zalo:")}
+        if settings.officer_chat is not None and settings.officer_chat.channel == CHANNEL:
+            officers.add(settings.officer_chat.chat_id)
+        self.quotes = ZaloQuotes(db, frozenset(officers))
+        self.sender = ZaloSender(self.api, self.conversations, ui, clock, self.quotes)
         self._tasks: set[asyncio.Task[None]] = set()
         self._order = KeyedLock()
         self._closing = False
@@ -90,6 +97,7 @@ class ZaloChannel:
         """Once a day, the officers get the list of users whose pushes the window holds."""
         if self.officer_chat is not None:
             await enqueue_held_notice(self.db, self.ui, self.officer_chat, self.tz, now)
+        await self.quotes.prune(now)
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post(WEBHOOK_PATH, self.webhook)]
@@ -164,6 +172,10 @@ class ZaloChannel:
             if inbound.seen_before:
                 return
             message = self._as_button(message, inbound.numbered)
+            if interpreted.quote_id is not None and message.kind == "text":
+                quoted = await self.quotes.quoted(user, interpreted.quote_id)
+                if quoted is not None:
+                    message = dataclasses.replace(message, reply_to_text=quoted)
         for reply in await self.handle(message):
             await self.sender.send(user, reply)
 

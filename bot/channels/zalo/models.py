@@ -42,3 +42,17 @@ class ZaloConversation(Base):
     replies_used: Mapped[int] = mapped_column(Integer, default=0)
     numbered_buttons: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonType)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ZaloSentRef(Base):
+    """The first line(s) of a message the OA sent to an officer's Zalo chat, by Zalo's
+    message id: Zalo's webhook names a quoted message only by its id, and a quote of a
+    ticket's message (its "YC-n") is how an officer answers it (handlers/tickets.py).
+    Officers' chats only; pruned after SENT_REF_DAYS days (bot/channels/zalo/quotes.py)."""
+
+    __tablename__ = "zalo_sent_refs"
+
+    message_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    zalo_user_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(String(300))
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

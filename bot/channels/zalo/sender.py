@@ -15,6 +15,7 @@ from typing import Any
 from bot.channels.base import OutsideWindow, SendError, Unreachable
 from bot.channels.text import split_text as split_pieces
 from bot.channels.zalo.client import OUTSIDE_WINDOW_REASON, ZaloApi
+from bot.channels.zalo.quotes import ZaloQuotes
 from bot.channels.zalo.repository import SendPermit, ZaloConversations
 from handlers.messages import Attachment, Button, Document, Reply
 from handlers.ports import Clock
@@ -52,9 +53,15 @@ class ZaloSender:
     channel = CHANNEL
 
     def __init__(
-        self, api: ZaloApi, conversations: ZaloConversations, ui: UiTexts, clock: Clock
+        self,
+        api: ZaloApi,
+        conversations: ZaloConversations,
+        ui: UiTexts,
+        clock: Clock,
+        quotes: ZaloQuotes | None = None,
     ) -> None:
         self.api, self.conversations, self.ui, self.clock = api, conversations, ui, clock
+        self.quotes = quotes  # what officers may quote back (ticket references), if kept
 
     def render(self, reply: Reply) -> tuple[list[dict[str, Any]], tuple[Button, ...] | None]:
         """The text messages for `reply`, and the buttons a digit answers (numbered list)."""
@@ -91,14 +98,23 @@ class ZaloSender:
         delivered = 0
         try:
             for message in messages:
-                await self.api.send_message(chat_id, message)
+                message_id = await self.api.send_message(chat_id, message)
                 delivered += 1
+                if self.quotes is not None:
+                    await self._remember(chat_id, message_id, str(message.get("text", "")))
             for document in reply.documents:
                 await self._send_document(chat_id, document)
                 delivered += 1
         except (SendError, Unreachable):
             await self.conversations.release(chat_id, count - delivered, self.clock.now())
             raise
+
+    async def _remember(self, chat_id: str, message_id: str | None, text: str) -> None:
+        assert self.quotes is not None
+        try:
+            await self.quotes.remember(chat_id, message_id, text, self.clock.now())
+        except Exception:  # noqa: BLE001 - the message is sent: never resend it for this
+            log.warning("zalo: could not keep a sent message's ticket reference", exc_info=True)
 
     async def _send_document(self, chat_id: str, document: Document) -> None:
         attachment = document.attachment

@@ -98,6 +98,9 @@ class ZaloEvent:
     action: str  # "message", "follow", "unfollow" or "ignore"
     user_id: str | None = None
     message: IncomingMessage | None = None
+    # The Zalo id of the message this one quotes (`message.quote_msg_id`), if any: the
+    # channel turns it into `reply_to_text` (bot/channels/zalo/quotes.py).
+    quote_id: str | None = None
 
 
 def interpret(event: dict[str, Any], raw: bytes = b"") -> ZaloEvent:
@@ -117,7 +120,22 @@ def interpret(event: dict[str, Any], raw: bytes = b"") -> ZaloEvent:
     if message is not None and message.message_id is None and raw:
         digest = hashlib.sha256(raw).hexdigest()[:40]
         message = dataclasses.replace(message, message_id=f"body:{digest}")
-    return ZaloEvent("message", user, message) if message else ZaloEvent("ignore")
+    if message is None:
+        return ZaloEvent("ignore")
+    return ZaloEvent("message", user, message, _quote_id(event))
+
+
+def _quote_id(event: dict[str, Any]) -> str | None:
+    """`message.quote_msg_id` of a text that quotes an earlier message (absent otherwise).
+
+    [UNCERTAIN] the field's name: Zalo's public webhook reference shows no quote field on
+    `user_send_text`; `quote_msg_id` is the name this project was given. A different name
+    only means a quote reads as plain text (the officer can still use /traloi or the web)."""
+    body = event.get("message")
+    quoted = body.get("quote_msg_id") if isinstance(body, dict) else None
+    if isinstance(quoted, str | int) and not isinstance(quoted, bool) and str(quoted).strip():
+        return str(quoted).strip()[:128]
+    return None
 
 
 def _message(name: str, user: str, event: dict[str, Any]) -> IncomingMessage | None:
