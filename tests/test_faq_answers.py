@@ -186,17 +186,26 @@ KNOWN_COLLISIONS = frozenset(
 )
 
 
-@pytest.mark.parametrize("name", ["dev.jsonl", "dev2.jsonl"])
-def test_example_phrasings_are_not_copied_from_the_dev_sets(kb: KnowledgeBase, name: str) -> None:
+SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+# Our own held-out set (bench/data/holdout_quality.jsonl), written without the examples in
+# view: guarded like the dev sets so that examples never copy it either.
+GUARDED_SETS = [
+    SHARED_EVAL / "dev.jsonl",
+    SHARED_EVAL / "dev2.jsonl",
+    UNSEEN.with_name("holdout_quality.jsonl"),
+]
+
+
+@pytest.mark.parametrize("dev", GUARDED_SETS, ids=lambda p: p.name)
+def test_example_phrasings_are_not_copied_from_the_dev_sets(kb: KnowledgeBase, dev: Path) -> None:
     """The dev sets measure generalisation only if their questions stay out of the examples
     (topic files, knowledge/examples/ and the out-of-scope examples alike)."""
     from rapidfuzz import fuzz
 
     from knowledge.search.normalise import fold
 
-    dev = Path(__file__).resolve().parents[2] / "shared" / "eval" / name
     if not dev.is_file():
-        pytest.skip(f"shared/eval/{name} is not beside this checkout")
+        pytest.skip(f"{dev} is not beside this checkout")
     assert kb.topics is not None
     assert kb.lexicon is not None
     lines = dev.read_text(encoding="utf-8").splitlines()
