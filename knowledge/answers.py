@@ -16,7 +16,8 @@ from knowledge.search.classifier import OOS_CLASS
 from knowledge.search.focus import CONTEXT_WEIGHT, Focus, focus
 from knowledge.search.matcher import Candidate, MatchEntry, Matcher, Ranking
 from knowledge.search.models import AnswerModels, TrainingSet, dense_text
-from knowledge.search.normalise import Normaliser, fold
+from knowledge.search.normalise import Normaliser, fold, has_diacritics
+from knowledge.search.vocabulary import snap_vocabulary
 from knowledge.search.vote import Decision, Vote, decide
 from knowledge.topics import Topic, TopicSet, status_text
 from knowledge.ui import UiTexts
@@ -77,12 +78,15 @@ class QuestionAnswerer:
         entries += [
             MatchEntry(OOS_PREFIX + s.id, s.examples, in_scope=False) for s in lexicon.out_of_scope
         ]
-        vocabulary = {
-            word
-            for entry in entries
-            for phrase in (*entry.phrasings, entry.body)
-            for word in _folded(phrase)
-        }
+        # Typos in unaccented examples must not become words (knowledge.search.vocabulary).
+        trusted = [t.title for t in topics] + [k for t in topics for k in t.keywords]
+        trusted += [e.body for e in entries] + [s.reply for s in lexicon.out_of_scope]
+        trusted += [p for e in entries for p in e.phrasings if has_diacritics(p)]
+        typed = [p for e in entries for p in e.phrasings if not has_diacritics(p)]
+        vocabulary = snap_vocabulary(
+            (w for text in trusted for w in _folded(text)),
+            (w for text in typed for w in _folded(text)),
+        )
         self.normaliser = Normaliser(lexicon.lexicon, vocabulary)
         self.matcher = Matcher(entries, self.normaliser, lexicon.params)
         self.threshold = lexicon.params.threshold
