@@ -5,6 +5,10 @@ the same run; plus a k-fold estimate that holds out whole blocks of each topic's
     python bench/eval_answers.py [--data FILE ...] [--knowledge DIR] [--no-dense] [--folds 5]
                                  [--errors]
 
+By default: dev.jsonl, dev2.jsonl and bench/data/holdout_quality.jsonl (164 questions in
+dev2's styles, written for issue 11 without the examples in view; the guard test keeps
+examples from copying it).
+
 Metrics (in-scope questions unless said): top-1 = answered with the right topic; wrong =
 answered with another topic (out-of-scope questions answered count too, in "oos answered");
 abstain = no topic; recall@3 = the right topic among the answer and its first alternatives
@@ -19,6 +23,7 @@ import argparse
 import dataclasses
 import json
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -32,10 +37,12 @@ from bot.cli import ask_one  # noqa: E402 - after the path set-up above
 from knowledge import KnowledgeBase, load_knowledge  # noqa: E402
 from knowledge.answers import AnswerResult, QuestionAnswerer  # noqa: E402
 from knowledge.base import KNOWLEDGE_DIR  # noqa: E402
+from knowledge.search.models import EMBEDDING_CACHE  # noqa: E402
 from knowledge.topics import TopicSet  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "eval"
 DEFAULT_DATA = SHARED / "dev.jsonl"
+HOLDOUT = Path(__file__).resolve().parent / "data" / "holdout_quality.jsonl"
 STYLES = ("long", "slang", "no_diacritics", "typo", "accented", "voice", "short")
 
 
@@ -121,7 +128,9 @@ def lexical_only(kb: KnowledgeBase) -> Callable[[str], AnswerResult]:
     return baseline.answer
 
 
-def k_fold(kb: KnowledgeBase, folds: int, models: Path, dense: bool) -> None:
+def k_fold(
+    kb: KnowledgeBase, folds: int, models: Path, dense: bool, embeddings: Path | None = None
+) -> None:
     """Each topic's examples cut into `folds` contiguous blocks (authors write related
     phrasings together, so a block is a group); block i of every topic is held out, the
     rest trains matcher, classifier and dense index, and the held-out examples are asked."""
@@ -142,7 +151,12 @@ def k_fold(kb: KnowledgeBase, folds: int, models: Path, dense: bool) -> None:
         base = QuestionAnswerer(topics, kb.lexicon, kb.ui)
         fold_kb = dataclasses.replace(kb, topics=topics, qa=qa)
         # The fold's own key: its models are never mistaken for the full knowledge's.
-        fold_kb.prepare_answering(models / f"fold{fold}-{folds}", use_dense=dense, rebuild=True)
+        directory = models / f"fold{fold}-{folds}"
+        # Embeddings are keyed by text: the full build's cache spares re-embedding (minutes).
+        if embeddings is not None and embeddings.is_file():
+            directory.mkdir(parents=True, exist_ok=True)
+            shutil.copy(embeddings, directory / EMBEDDING_CACHE)
+        fold_kb.prepare_answering(directory, use_dense=dense, rebuild=True)
         for question, expected in held:
             total.add(expected, qa.answer(question))
             base_total.add(expected, base.answer(question))
@@ -153,8 +167,6 @@ def k_fold(kb: KnowledgeBase, folds: int, models: Path, dense: bool) -> None:
 
 def with_examples(folder: Path) -> Path:
     """A scratch copy of knowledge/ with `folder`'s <topic_id>.yaml files as examples."""
-    import shutil
-
     scratch = Path(tempfile.mkdtemp(prefix="kb-examples-")) / "knowledge"
     shutil.copytree(KNOWLEDGE_DIR, scratch, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     target = scratch / "examples"
@@ -170,7 +182,11 @@ def with_examples(folder: Path) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument(
-        "--data", type=Path, nargs="*", default=[SHARED / "dev.jsonl", SHARED / "dev2.jsonl"]
+        "--data",
+        type=Path,
+        nargs="*",
+        # Our own held-out set (written without the examples in view) beside the two dev sets.
+        default=[SHARED / "dev.jsonl", SHARED / "dev2.jsonl", HOLDOUT],
     )
     parser.add_argument("--examples", type=Path, help="a knowledge/examples folder to add")
     parser.add_argument("--models", type=Path, default=Path("data/models"))
@@ -200,7 +216,8 @@ def main() -> int:
                     print(f"  {style:13} {expected!s:22} got {got['topic']!s:22} [{alts}] {q}")
     if args.folds:
         random.seed(0)
-        k_fold(kb, args.folds, args.models / "kfold", not args.no_dense)
+        cache = args.models / EMBEDDING_CACHE
+        k_fold(kb, args.folds, args.models / "kfold", not args.no_dense, cache)
     return 0
 
 

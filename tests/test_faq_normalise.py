@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from knowledge import load_knowledge
 from knowledge.search.normalise import Normaliser, fold, has_diacritics, redact
+from knowledge.search.vocabulary import snap_vocabulary, split_syllable
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +118,53 @@ def _shared() -> Normaliser:
         assert kb.qa is not None
         _CACHE["n"] = kb.qa.normaliser
     return _CACHE["n"]
+
+
+@pytest.mark.parametrize(
+    ("word", "parts"),
+    [
+        ("nghiep", ("ngh", "iep")),
+        ("gi", ("gi", "i")),
+        ("gin", ("gi", "in")),
+        ("gio", ("gi", "o")),
+        ("uong", ("", "uong")),
+        ("quyet", ("qu", "yet")),
+        ("ngiep", None),  # ng before i is spelled ngh
+        ("kong", None),  # k only before i, e, y
+        ("bhyt", None),  # no vowel after the onset
+        ("tr", None),
+        ("co6ng", None),
+    ],
+)
+def test_split_syllable(word: str, parts: tuple[str, str] | None) -> None:
+    assert split_syllable(word) == parts
+
+
+def test_typos_in_unaccented_examples_are_no_words() -> None:
+    """An example typed "phan tramm" must not make "tramm" a word: the snapper repairs it,
+    and later typos snap to "tram", not to the typo."""
+    trusted = ["phan", "tram", "tien", "bieu", "cum", "ri"]
+    vocabulary = snap_vocabulary(trusted, ["tramm", "tienn", "bieuu", "dum", "ri", "ngiep"])
+    assert vocabulary == {*trusted, "dum"}
+
+
+def test_typo_examples_do_not_teach_the_real_snapper() -> None:
+    import dataclasses
+
+    from knowledge.answers import QuestionAnswerer
+    from knowledge.topics import TopicSet
+
+    kb = load_knowledge()
+    assert kb.topics is not None
+    assert kb.lexicon is not None
+    topics = {t.id: t for t in kb.topics}
+    topics["muc_ho_tro"] = dataclasses.replace(
+        topics["muc_ho_tro"],
+        examples=(*topics["muc_ho_tro"].examples, "ho tro bao nhieu phan tramm tienn"),
+    )
+    normaliser = QuestionAnswerer(TopicSet(topics), kb.lexicon, kb.ui).normaliser
+    assert "tramm" not in normaliser.vocabulary
+    assert "tienn" not in normaliser.vocabulary
+    assert normaliser.normalise("phan tramm tienn").text == "phan tram tien"
+    # Accented phrasings and topic texts still teach words.
+    assert {"tram", "tien", "nghiep"} <= normaliser.vocabulary

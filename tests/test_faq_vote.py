@@ -99,6 +99,23 @@ def test_three_different_tops_abstain_with_the_fused_ranking() -> None:
     assert decision.fused[:3] == ("nghiem_thu_quyet_toan", "ho_so", "quy_trinh")
 
 
+def test_a_sure_classifier_decides_a_three_way_split() -> None:
+    def split(probability: float) -> list[Vote]:
+        return [
+            _vote("matcher", "ho_so", "nghiem_thu_quyet_toan"),
+            Vote("classifier", ("nghiem_thu_quyet_toan", "ho_so"), (probability, 0.1)),
+            _vote("dense", "quy_trinh", "nghiem_thu_quyet_toan"),
+        ]
+
+    sure = decide(split(0.7), alone=("classifier", 0.5))
+    assert sure.winner == "nghiem_thu_quyet_toan"
+    assert sure.agreeing == ("classifier",)
+    assert decide(split(0.3), alone=("classifier", 0.5)).winner is None
+    # Only a three-way split: two voters that disagree still need each other.
+    two = [_vote("matcher", "ocop"), Vote("classifier", ("thuong_hieu",), (0.99,))]
+    assert decide(two, alone=("classifier", 0.5)).winner is None
+
+
 def test_two_voters_must_both_agree() -> None:
     assert decide([_vote("matcher", "ocop"), _vote("classifier", "ocop")]).winner == "ocop"
     assert decide([_vote("matcher", "ocop"), _vote("classifier", "thuong_hieu")]).winner is None

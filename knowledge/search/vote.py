@@ -37,9 +37,16 @@ class Decision:
     fused: tuple[str, ...]  # every class, best first by reciprocal-rank fusion
 
 
-def decide(votes: Sequence[Vote], needed: int = 2) -> Decision:
+def decide(
+    votes: Sequence[Vote], needed: int = 2, alone: tuple[str, float] | None = None
+) -> Decision:
     """The class at least `needed` voters put first, or None; ties cannot occur with three
-    voters and needed=2 (two different pairs would need four votes)."""
+    voters and needed=2 (two different pairs would need four votes).
+
+    `alone` = (voter, score): when three or more voters all name different classes, that
+    voter's class wins if its score reaches `score` (the supervised classifier's probability:
+    in a three-way split it was right far more often than the others — k-fold +1.0 point
+    top-1 for +0.1 wrong at 0.5, measured in bench/eval_answers.py)."""
     tops = Counter(v.top for v in votes if v.top is not None)
     winner, count = tops.most_common(1)[0] if tops else (None, 0)
     fused: dict[str, float] = {}
@@ -47,6 +54,11 @@ def decide(votes: Sequence[Vote], needed: int = 2) -> Decision:
         for rank, cls in enumerate(vote.ranked[:FUSED_DEPTH]):
             fused[cls] = fused.get(cls, 0.0) + 1 / (RRF_K + rank)
     order = tuple(sorted(fused, key=lambda c: (-fused[c], c)))
+    if count < needed and alone is not None and len(votes) >= 3 and len(tops) == len(votes):
+        voter, floor = alone
+        lone = next((v for v in votes if v.voter == voter and v.top is not None), None)
+        if lone is not None and lone.scores[0] >= floor:
+            return Decision(lone.top, (voter,), order)
     if count < needed:
         return Decision(None, (), order)
     agreeing = tuple(v.voter for v in votes if v.top == winner)
