@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.diacritics import DiacriticRestorer, restorable_words
 from knowledge.search.classifier import LinearModel, train
 from knowledge.search.dense import DenseIndex, Encoder, embed_all, load_encoder
-from knowledge.search.restore import DiacriticRestorer, restorable_words
 
 log = logging.getLogger(__name__)
 # Bump when features, augmentation or the file layout change: old builds are then stale.
@@ -112,7 +112,7 @@ def dense_text(
     text: str, restorer: DiacriticRestorer, syllables: Callable[[str], list[str]]
 ) -> str:
     """What the dense model reads: the text with its diacritics restored."""
-    return " ".join(restorer.restore(restorable_words(text, syllables)))
+    return " ".join(restorer.restore_words(restorable_words(text, syllables)))
 
 
 def save(models: AnswerModels, path: Path) -> None:
