@@ -16,7 +16,7 @@ from knowledge.search.classifier import OOS_CLASS
 from knowledge.search.focus import CONTEXT_WEIGHT, Focus, focus
 from knowledge.search.matcher import Candidate, MatchEntry, Matcher, Ranking
 from knowledge.search.models import AnswerModels, TrainingSet, dense_text
-from knowledge.search.normalise import Normaliser, fold
+from knowledge.search.normalise import ALNUM_RUN, Normaliser, fold
 from knowledge.search.vote import Decision, Vote, decide
 from knowledge.topics import Topic, TopicSet, status_text
 from knowledge.ui import UiTexts
@@ -336,7 +336,7 @@ def _log_decision(decision: Decision, votes: list[Vote]) -> None:
 
 
 def _folded(phrase: str) -> list[str]:
-    return "".join(ch if ch.isalnum() else " " for ch in fold(phrase)).split()
+    return ALNUM_RUN.findall(fold(phrase))
 
 
 def sources_of(topic: Topic, province: Province | None) -> tuple[str, ...]:
