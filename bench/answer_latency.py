@@ -3,7 +3,10 @@ knowledge base and on a synthetic one of 2,000 topics, memory, the model build, 
 start of `python -m bot ask` / first `chat`. Baselines timed in the same run: the matcher
 alone (today's answerer) and WRatio against every example phrasing.
 
-    python bench/answer_latency.py [--topics 2000] [--repeat 3] [--models DIR]
+    python bench/answer_latency.py [--topics 2000 | --topics 0] [--repeat 3] [--models DIR]
+
+Every timed round starts with the query-vector cache emptied (e5 measured each time); the
+questions asked again with their vectors remembered are reported on their own line.
 
 At 2,000 topics the classifier's weights are each class's tf-idf centroid (same sparse
 layout and scoring path as the trained weights; multinomial lbfgs over 2,000 classes would
@@ -57,9 +60,13 @@ def percentiles(samples_ns: list[int]) -> tuple[float, float]:
     return p50, p99
 
 
-def time_calls(fn, questions: list[str], repeat: int) -> list[int]:  # type: ignore[no-untyped-def]
+def time_calls(fn, questions: list[str], repeat: int, forget=None) -> list[int]:  # type: ignore[no-untyped-def]
+    """Nanoseconds per call, `repeat` rounds; `forget()` before each round empties the
+    query-vector cache, so that every round measures e5 itself."""
     samples = []
     for _ in range(repeat):
+        if forget is not None:
+            forget()
         for q in questions:
             start = time.perf_counter_ns()
             fn(q)
@@ -271,6 +278,48 @@ def start_up(models: Path) -> None:
         print(f"resident memory of the service with all voters: {rss:.0f} MB (goal ≤ 400 MB)")
 
 
+PHASES_SCRIPT = """
+import time
+t0 = time.perf_counter()
+import bot.cli
+from bot.config import load_settings
+t1 = time.perf_counter()
+from knowledge import load_knowledge
+settings = load_settings()
+bot.cli._create_empty_database(settings.database_url)
+t2 = time.perf_counter()
+kb = load_knowledge()
+t3 = time.perf_counter()
+from bot.answering import attach_answer_models
+attach_answer_models(kb, settings)
+t4 = time.perf_counter()
+kb.answer("hỗ trợ máy móc bao nhiêu")
+t5 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)
+"""
+PHASES = ("imports", "database check", "load_knowledge", "models load", "first answer")
+
+
+def ask_phases(runs: int, env: dict[str, str]) -> None:
+    """Where a warm `ask` spends its time (medians of `runs` processes, seconds → ms)."""
+    rows = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-c", PHASES_SCRIPT],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        rows.append([float(x) for x in done.stdout.split()[-len(PHASES) :]])
+    medians = [statistics.median(col) * 1000 for col in zip(*rows, strict=True)]
+    print(
+        "  `ask` phases (median ms): "
+        + ", ".join(f"{name} {ms:.0f}" for name, ms in zip(PHASES, medians, strict=True))
+    )
+
+
 def cold_start(runs: int) -> list[float]:
     times = []
     for _ in range(runs):
@@ -316,8 +365,18 @@ def main() -> int:
     matcher_only = QuestionAnswerer(kb.topics, kb.lexicon, kb.ui)
 
     print(f"questions: {len(questions)} × {args.repeat}; load average {os.getloadavg()[0]:.1f}")
-    samples = time_calls(kb.answer, questions, args.repeat)
+    forget = getattr(models.encoder, "clear", None)
+    encoded = getattr(models.encoder, "encoded", 0)
+    samples = time_calls(kb.answer, questions, args.repeat, forget)
     p50 = report(f"real KB ({len(kb.topics)} topics), vote", samples, len(questions), 60)
+    if forget is not None:
+        asked = (getattr(models.encoder, "encoded", 0) - encoded) / args.repeat
+        print(
+            f"  the dense voter was asked for {asked:.0f} of {len(questions)} questions "
+            "(matcher and classifier disagree); each asks e5 once"
+        )
+        warm = time_calls(kb.answer, questions, 1)
+        report("  the same questions again (query vectors remembered)", warm, 1, 60)
     b_samples = time_calls(matcher_only.answer, questions, args.repeat)
     b50 = report("  baseline: matcher alone", b_samples, len(questions), 60)
     print(f"  ratio vote/matcher p50: {p50 / b50:.1f}×")
@@ -332,6 +391,9 @@ def main() -> int:
     print(f"  memory of the knowledge base without models (tracemalloc): {memory:.1f} MB")
 
     start_up(args.models)
+    env = {k: v for k, v in os.environ.items() if k != "BOT_MODELS_DIR"}
+    env["BOT_MODELS_DIR"] = str(args.models)
+    ask_phases(args.cold_runs, env)
     bare = python_start(args.cold_runs)
     cold = cold_start(args.cold_runs)
     print(
@@ -340,11 +402,14 @@ def main() -> int:
         flush=True,
     )
 
+    if args.topics <= 0:
+        return 0
     qa, baseline, retained, built = synthetic(kb, args.topics)
     qa.answer("khởi động")
-    s_samples = time_calls(qa.answer, questions, 1)
+    s_samples = time_calls(qa.answer, questions, 1, forget)
     report(f"synthetic KB ({args.topics} topics), vote", s_samples, len(questions), 150)
-    report("  baseline: matcher alone", time_calls(baseline.answer, questions, 1), 1, 150)
+    b_samples = time_calls(baseline.answer, questions, 1)
+    report("  baseline: matcher alone", b_samples, len(questions), 150)
     print(
         f"  centroid classifier built in {built:.1f} s; index + models resident growth: "
         f"{retained:.0f} MB"
