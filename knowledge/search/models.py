@@ -193,6 +193,11 @@ def load_or_build(
         log.info("answer models %s: dense voter ready", key)
         on_dense_ready(full)
 
+    log.info(
+        "answer models %s: embedding the examples in the background (about a minute); "
+        "answering with matcher + classifier until the dense voter is ready",
+        key,
+    )
     threading.Thread(target=finish, name="answer-models", daemon=True).start()
     return lexical
 
