@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from knowledge.search.classifier import OOS_CLASS
 from knowledge.search.focus import CONTEXT_WEIGHT, Focus, focus
 from knowledge.search.matcher import Candidate, MatchEntry, Matcher, Ranking
 from knowledge.search.models import AnswerModels, TrainingSet, dense_text
-from knowledge.search.normalise import ALNUM_RUN, Normaliser, fold
+from knowledge.search.normalise import Normaliser, fold
 from knowledge.search.vote import Decision, Vote, decide
 from knowledge.topics import Topic, TopicSet, status_text
 from knowledge.ui import UiTexts
@@ -335,8 +336,12 @@ def _log_decision(decision: Decision, votes: list[Vote]) -> None:
         log.info("answer: %s by %s; %s", decision.winner, "+".join(decision.agreeing), tops)
 
 
+# Runs of str.isalnum() characters (re's \w is isalnum() or "_").
+_ALNUM_RUN = re.compile(r"[^\W_]+")
+
+
 def _folded(phrase: str) -> list[str]:
-    return ALNUM_RUN.findall(fold(phrase))
+    return _ALNUM_RUN.findall(fold(phrase))
 
 
 def sources_of(topic: Topic, province: Province | None) -> tuple[str, ...]:
