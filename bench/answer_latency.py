@@ -19,6 +19,7 @@ per-question cost is one query embedding plus a matrix product over the index).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import dataclasses
 import gc
@@ -191,10 +192,8 @@ def resident_mb() -> float:
     """This process's resident memory now (Linux /proc), MB; tracemalloc made the 2,000-topic
     build several times slower. Freed heap is handed back first (glibc `malloc_trim`), so that
     the figure is what is kept, not what building left behind."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: freed memory counts
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: the figure includes freed memory
     pages = int(Path("/proc/self/statm").read_text().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
