@@ -23,7 +23,7 @@ _URL = re.compile(r"(?:https?://|www\.)\S+")
 _IY = re.compile(r"^([bcdghklmnpqrstvx]|ng|nh|th|tr|ch|ph|kh|gh)y$")
 _SNAP_CACHE_LIMIT = 4096
 # Runs of str.isalnum() characters (re's \w is isalnum() or "_").
-ALNUM_RUN = re.compile(r"[^\W_]+")
+_ALNUM_RUN = re.compile(r"[^\W_]+")
 _REPAIR_CACHE_LIMIT = 65536
 
 
@@ -78,7 +78,7 @@ def _words(text: str) -> list[str]:
     text = _URL.sub(" ", text).replace("%", " phần trăm ")
     # Runs of alphanumerics by regex; a run holding a non-ASCII non-letter ("²", "٣"), which
     # separates words, sends the text through the exact loop below (rare).
-    runs = ALNUM_RUN.findall(text)
+    runs = _ALNUM_RUN.findall(text)
     if all(run.isascii() or run.isalpha() for run in runs):
         return runs
     out, current = [], []
