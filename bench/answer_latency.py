@@ -373,6 +373,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--models", type=Path, default=ROOT / "data" / "models")
+    parser.add_argument("--no-start-up", action="store_true", help="latency and memory only")
     args = parser.parse_args()
     kb = load_knowledge()
     assert kb.topics is not None
@@ -415,17 +416,18 @@ def main() -> int:
     memory = real_index_memory() / 1e6
     print(f"  memory of the knowledge base without models (tracemalloc): {memory:.1f} MB")
 
-    start_up(args.models)
-    env = {k: v for k, v in os.environ.items() if k != "BOT_MODELS_DIR"}
-    env["BOT_MODELS_DIR"] = str(args.models)
-    ask_phases(args.cold_runs, env)
-    bare = python_start(args.cold_runs)
-    cold = cold_start(args.cold_runs)
-    print(
-        f"`python -m bot ask` cold start: median {statistics.median(cold):.2f} s, "
-        f"max {max(cold):.2f} s; bare `python -c pass`: {bare:.2f} s",
-        flush=True,
-    )
+    if not args.no_start_up:
+        start_up(args.models)
+        env = {k: v for k, v in os.environ.items() if k != "BOT_MODELS_DIR"}
+        env["BOT_MODELS_DIR"] = str(args.models)
+        ask_phases(args.cold_runs, env)
+        bare = python_start(args.cold_runs)
+        cold = cold_start(args.cold_runs)
+        print(
+            f"`python -m bot ask` cold start: median {statistics.median(cold):.2f} s, "
+            f"max {max(cold):.2f} s; bare `python -c pass`: {bare:.2f} s",
+            flush=True,
+        )
 
     if args.topics <= 0:
         return 0
