@@ -192,6 +192,8 @@ def read_questions(stream: BinaryIO) -> list[str]:
 def _create_empty_database(url: str) -> None:
     """`ask` reads no table, so it only creates the schema of a database that has none yet;
     a full Alembic run on every question would cost half the 1.5 s cold-start budget."""
+    if _existing_sqlite_file(url):
+        return  # without importing SQLAlchemy (~0.1 s of every `ask`)
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
@@ -200,6 +202,18 @@ def _create_empty_database(url: str) -> None:
         if path.exists() and path.stat().st_size > 0:
             return
     asyncio.run(_db_upgrade_quietly(url))
+
+
+def _existing_sqlite_file(url: str) -> bool:
+    """True for a plain `sqlite[+driver]:///path` URL whose file exists and is not empty;
+    anything else (queries, escapes, memory databases) is left to SQLAlchemy's parser."""
+    scheme, sep, rest = url.partition(":///")
+    if not sep or scheme.split("+")[0] != "sqlite" or not rest or "?" in rest or "%" in rest:
+        return False
+    if rest == ":memory:":
+        return False
+    path = Path(rest)
+    return path.is_file() and path.stat().st_size > 0
 
 
 async def _db_upgrade_quietly(url: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -367,8 +368,12 @@ def _log_decision(decision: Decision, votes: list[Vote]) -> None:
         log.info("answer: %s by %s; %s", decision.winner, "+".join(decision.agreeing), tops)
 
 
+# Runs of str.isalnum() characters (re's \w is isalnum() or "_").
+_ALNUM_RUN = re.compile(r"[^\W_]+")
+
+
 def _folded(phrase: str) -> list[str]:
-    return "".join(ch if ch.isalnum() else " " for ch in fold(phrase)).split()
+    return _ALNUM_RUN.findall(fold(phrase))
 
 
 def sources_of(topic: Topic, province: Province | None) -> tuple[str, ...]:

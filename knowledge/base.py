@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from knowledge.answers import AnswerResult, QuestionAnswerer, render_topic
-from knowledge.diacritics import Restorer, load_restorer
+from knowledge.diacritics import DiacriticRestorer, load_restorer
 from knowledge.eligibility import EligibilityRules, load_rules
 from knowledge.followup import Followup, load_followup
 from knowledge.forms.loader import load_form
@@ -45,7 +45,7 @@ class KnowledgeBase:
     reminders: ReminderPolicy
     places: ProvinceNames
     followup: Followup
-    restorer: Restorer
+    restorer: DiacriticRestorer  # the journey's (owner text offered back with diacritics)
     province: str | None = None
     root: Path = KNOWLEDGE_DIR
     desk: OfficerDesk | None = None  # knowledge/officer/desk.yaml (hand-off to officers)

@@ -13,6 +13,7 @@ from rapidfuzz import fuzz, process
 MAX_QUERY_CHARS = 500
 _TONE_KEYS = "sfrxj"
 _VOWELS = set("aeiouy")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _NUMBER_UNIT = re.compile(r"^(\d+(?:[.,]\d+)?)([a-z]+)$")
 _UNITS = {"k": "nghin", "tr": "trieu", "trieu": "trieu", "ty": "ti", "ti": "ti", "cu": "trieu"}
 # Nine or more digits (spaces, dots, dashes allowed): phone, ID card and account numbers.
@@ -21,16 +22,39 @@ _URL = re.compile(r"(?:https?://|www\.)\S+")
 # consonant + y as a whole syllable (kỹ/kĩ, lý/lí): one spelling so both match.
 _IY = re.compile(r"^([bcdghklmnpqrstvx]|ng|nh|th|tr|ch|ph|kh|gh)y$")
 _SNAP_CACHE_LIMIT = 4096
+# Runs of str.isalnum() characters (re's \w is isalnum() or "_").
+_ALNUM_RUN = re.compile(r"[^\W_]+")
+_REPAIR_CACHE_LIMIT = 65536
+
+
+class _FoldTable(dict[int, str]):
+    """Code point → the character without its combining marks (NFD, marks of category Mn
+    dropped), filled on first sight; `str.translate` then folds a whole text in C."""
+
+    def __missing__(self, code: int) -> str:
+        folded = "".join(
+            ch
+            for ch in unicodedata.normalize("NFD", chr(code))
+            if unicodedata.category(ch) != "Mn"
+        ).translate(_D)
+        if len(self) < _FOLD_TABLE_LIMIT:
+            self[code] = folded
+        return folded
+
+
+# đ/Đ have no decomposition; Ð (U+00D0) is a look-alike typed on some keyboards.
+_D = str.maketrans("đðÐĐ", "dddd")
+# Distinct characters remembered (Vietnamese needs a few hundred; odd input cannot grow it).
+_FOLD_TABLE_LIMIT = 4096
+_FOLD_TABLE = _FoldTable({code: chr(code) for code in range(128)})
 
 
 def fold(text: str) -> str:
     """NFC, lower case, diacritics removed, đ→d: "Được Hỗ Trợ" → "duoc ho tro"."""
     lowered = unicodedata.normalize("NFC", text).lower()
-    stripped = "".join(
-        ch for ch in unicodedata.normalize("NFD", lowered) if unicodedata.category(ch) != "Mn"
-    )
-    # đ/Đ have no decomposition; Ð (U+00D0) is a look-alike typed on some keyboards.
-    return unicodedata.normalize("NFC", stripped.translate(str.maketrans("đðÐĐ", "dddd")))
+    if lowered.isascii():
+        return lowered
+    return unicodedata.normalize("NFC", lowered.translate(_FOLD_TABLE))
 
 
 def accent_form(text: str) -> str:
@@ -50,7 +74,13 @@ def redact(text: str) -> str:
 
 
 def _words(text: str) -> list[str]:
+    """Runs of letters and ASCII digits ("500kg", "hỗ"); anything else separates words."""
     text = _URL.sub(" ", text).replace("%", " phần trăm ")
+    # Runs of alphanumerics by regex; a run holding a non-ASCII non-letter ("²", "٣"), which
+    # separates words, sends the text through the exact loop below (rare).
+    runs = _ALNUM_RUN.findall(text)
+    if all(run.isascii() or run.isalpha() for run in runs):
+        return runs
     out, current = [], []
     for ch in text:
         if ch.isalnum() and ch.isascii() or ch.isalpha():
@@ -113,6 +143,7 @@ class Normaliser:
         self.vocabulary = frozenset(w for w in known if not _residue_of_known(w, known))
         self._vocab_list = sorted(self.vocabulary)
         self._snap_cache: dict[str, str | None] = {}
+        self._repair_cache: dict[str, tuple[str, ...]] = {}
 
     def normalise(self, text: str) -> Normalised:
         syllables = self.syllables(text)
@@ -147,22 +178,32 @@ class Normaliser:
                 previous_number = False
         return out
 
-    def _repair(self, word: str) -> list[str]:
+    def _repair(self, word: str) -> tuple[str, ...]:
+        """The word folded and repaired, remembered: a knowledge base repeats its words
+        thousands of times at start-up, and owners repeat theirs."""
+        found = self._repair_cache.get(word)
+        if found is None:
+            found = self._repair_word(word)
+            if len(self._repair_cache) < _REPAIR_CACHE_LIMIT:
+                self._repair_cache[word] = found
+        return found
+
+    def _repair_word(self, word: str) -> tuple[str, ...]:
         folded = unify_spelling(fold(word))
         match = _NUMBER_UNIT.match(folded)
         if match:
             unit = match.group(2)
-            return [match.group(1), unit if unit in _UNITS else self._repair(unit)[0]]
+            return (match.group(1), unit if unit in _UNITS else self._repair(unit)[0])
         if folded in self.vocabulary or folded in self.lexicon.abbreviations:
-            return [folded]
+            return (folded,)
         if folded.isascii():
             # On the folded form, so that a second pass sees the same word (idempotence).
             for candidate in (*_telex_candidates(folded), _vni_candidate(folded)):
                 if candidate and unify_spelling(candidate) in self.vocabulary:
-                    return [unify_spelling(candidate)]
+                    return (unify_spelling(candidate),)
         if folded.isdigit() or len(folded) < 3 or not folded.isalpha() or not self.vocabulary:
-            return [folded]
-        return [self._snap(folded) or folded]
+            return (folded,)
+        return (self._snap(folded) or folded,)
 
     def _expand(self, syllable: str) -> tuple[str, ...]:
         expansion = self.lexicon.abbreviations.get(syllable)
@@ -180,7 +221,7 @@ class Normaliser:
 
 
 def _is_number(piece: str) -> bool:
-    return bool(re.fullmatch(r"\d+(?:[.,]\d+)?", piece))
+    return bool(_NUMBER.fullmatch(piece))
 
 
 def unify_spelling(syllable: str) -> str:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any
 
 from bot.channels.base import ChannelDeps, ChannelSpec, Pace
 from bot.channels.console.sender import CHANNEL, PrintSender
+
+if TYPE_CHECKING:
+    from aiohttp import web  # `chat` never imports aiohttp (~0.1 s)
 
 
 class ConsoleChannel:
