@@ -31,6 +31,8 @@ class TelegramConfig:
     typing_after: float = 1.0
     poll_interval: float = 0.0
     poll_timeout: int = 10
+    # How long a stored update stays claimed by one process (bot/inbox.py).
+    inbox_lease_seconds: float = 30.0
 
 
 def telegram_config(settings: Settings, limits: Limits | None = None) -> TelegramConfig | None:
@@ -54,4 +56,5 @@ def telegram_config(settings: Settings, limits: Limits | None = None) -> Telegra
         webhook_url=webhook_url,
         webhook_secret=secret,
         limits=limits,
+        inbox_lease_seconds=settings.inbox_lease_seconds,
     )
