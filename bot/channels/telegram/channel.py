@@ -94,7 +94,7 @@ class TelegramChannel:
             clock,
             CHANNEL,
             self._process,
-            concurrency=CONCURRENT_MESSAGES,
+            concurrency=min(CONCURRENT_MESSAGES, config.inbox_concurrency),
             lease_seconds=config.inbox_lease_seconds,
         )
         self._polling: asyncio.Task[None] | None = None

@@ -68,7 +68,12 @@ class ZaloChannel:
         self.api = ZaloApi(self.http, self.tokens, config.api_base)
         self.sender = ZaloSender(self.api, self.conversations, ui, clock)
         self.inbox = InboxWorker(
-            db, clock, CHANNEL, self._process, lease_seconds=deps.settings.inbox_lease_seconds
+            db,
+            clock,
+            CHANNEL,
+            self._process,
+            lease_seconds=deps.settings.inbox_lease_seconds,
+            concurrency=deps.settings.database_pool_size,  # see TelegramConfig
         )
         self._closing = False
 
