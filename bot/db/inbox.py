@@ -239,6 +239,20 @@ async def finish(
         raise ClaimLost(row_id)
 
 
+async def erase_chat(session: AsyncSession, channel: str, chat_key: str) -> None:
+    """Erasure (bot/db/erasure.py): the finished rows of this chat lose what the person wrote
+    and what they were told (payload, replies); keys and times stay for deduplication."""
+    await session.execute(
+        update(_inbox)
+        .where(
+            _inbox.c.channel == channel,
+            _inbox.c.chat_key == chat_key[:CHAT_LENGTH],
+            _inbox.c.status.in_((InboxStatus.DONE, InboxStatus.FAILED)),
+        )
+        .values(payload={}, replies=None)
+    )
+
+
 async def open_count(session: AsyncSession, channels: Sequence[str]) -> int:
     """Rows of `channels` not finished yet (pending, claimed or handled)."""
     query = select(func.count()).where(

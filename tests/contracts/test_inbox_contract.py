@@ -6,9 +6,11 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.db import inbox as rows
 from bot.db.inbox import ClaimLost, InboxStatus
+from bot.db.models_inbox import InboxRow
 from tests.conftest import START
 
 LEASE = timedelta(seconds=30)
@@ -150,3 +152,19 @@ async def test_prune_forgets_finished_rows_after_the_retention(inbox, db):
         assert await rows.prune(session, START + rows.RETENTION + timedelta(seconds=1)) == 2
         assert await rows.open_count(session, ["telegram"]) == 1
     assert await inbox.store(("3", "c")) == 0, "an open row still deduplicates"
+
+
+async def test_erasure_blanks_the_finished_rows_of_the_chat(inbox, db):
+    await inbox.store(("1", "a"), ("2", "b"))
+    a1, b2 = await inbox.claim()
+    await inbox.handled(a1, [{"text": "Dạ, số điện thoại của anh là 0912…"}], error="KeyError")
+    await inbox.finish(a1, error="KeyError")
+    await inbox.store(("3", "a"))  # written after the erasure request: not erased
+    async with db.transaction() as session:
+        await rows.erase_chat(session, "telegram", "a")
+    erased, kept = await inbox.load(a1), await inbox.load(b2)
+    assert (erased.payload, erased.replies, erased.status) == ({}, None, "failed")
+    assert kept.payload == {"k": "2"}
+    async with db.transaction() as session:
+        later = await session.execute(select(InboxRow.payload).where(InboxRow.update_key == "3"))
+        assert later.scalar_one() == {"k": "3"}
