@@ -137,7 +137,7 @@ class InboxItem:
         """One more reply went out; recorded unless it was the last (finishing records that)."""
         self.sent += 1
         if self.replies is not None and self.sent < len(self.replies):
-            async with self._worker.db.transaction() as session:
+            async with self._worker.db.autocommit() as session:
                 await rows.record_sent(session, self.id, self.token, self.sent)
 
 
@@ -271,7 +271,7 @@ class InboxWorker:
         # A fresh token per claim: a row this process claimed before and whose lease ran out
         # (a long outage) is told apart from the new claim.
         token = uuid.uuid4().hex
-        async with self.db.transaction() as session:
+        async with self.db.autocommit() as session:  # one statement
             return await rows.claim(
                 session,
                 channels=[self.channel],
@@ -286,7 +286,7 @@ class InboxWorker:
         if not self._items:
             return
         held = [(item.id, item.token) for item in self._items.values()]
-        async with self.db.transaction() as session:
+        async with self.db.autocommit() as session:
             await rows.extend(session, held, self.clock.now() + self.lease)
 
     def _take(self, claimed: rows.Claimed) -> None:
@@ -315,7 +315,7 @@ class InboxWorker:
                 if item.resumed:
                     log.info("inbox: resuming a %s update", self.channel)
                 await self._process(item)
-                async with self.db.transaction() as session:
+                async with self.db.autocommit() as session:
                     await rows.finish(session, item.id, item.token, self.clock.now(), item.error)
                 return
             except asyncio.CancelledError:

@@ -16,17 +16,30 @@ serialises them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Integer,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models_inbox import InboxRow
-from bot.db.types import table_of
+from bot.db.types import JsonType, UtcDateTime, table_of
 from bot.db.upsert import insert_for
 
 _inbox = table_of(InboxRow)
@@ -114,7 +127,16 @@ async def store(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
     return len((await session.execute(stmt.returning(_inbox.c.id), list(rows))).all())
 
 
-def _claimable(now: datetime) -> Any:
+def _p(name: str, type_: Any = None) -> BindParameter[Any]:
+    # Column names are reserved for insert/update parameters, hence the prefix.
+    return bindparam(f"b_{name}", type_=type_)
+
+
+@functools.cache
+def _statements(skip_locked: bool) -> SimpleNamespace:
+    """The worker's statements, built once with bound parameters: building SQLAlchemy
+    constructs per row costs more CPU than running them (as bot/db/repositories.py notes)."""
+    now = _p("now", UtcDateTime())
     earlier = _inbox.alias("earlier")
     blocked = exists(
         select(earlier.c.id).where(
@@ -124,13 +146,70 @@ def _claimable(now: datetime) -> Any:
             earlier.c.status.in_(OPEN),
         )
     )
-    return and_(
+    claimable = and_(
         or_(
             and_(_inbox.c.status == InboxStatus.PENDING, _inbox.c.available_at <= now),
             and_(_inbox.c.status.in_(HELD), _inbox.c.claimed_until < now),
         ),
         ~blocked,
     )
+    chosen = (
+        select(_inbox.c.id)
+        .where(_inbox.c.channel.in_(bindparam("b_channels", expanding=True)), claimable)
+        .order_by(_inbox.c.id)
+        .limit(_p("limit", Integer()))
+    )
+    if skip_locked:
+        chosen = chosen.with_for_update(skip_locked=True, of=_inbox)
+    # A CTE runs once (see bot/db/outbox.py claim: with SKIP LOCKED an IN-subquery could run
+    # again per row and claim past the limit).
+    picked = chosen.cte("chosen")
+    claim = (
+        update(_inbox)
+        .where(_inbox.c.id.in_(select(picked.c.id)))
+        .values(
+            status=func.coalesce(
+                func.nullif(_inbox.c.status, InboxStatus.PENDING.value), InboxStatus.CLAIMED.value
+            ),
+            claim_token=_p("token"),
+            claimed_until=_p("until", UtcDateTime()),
+            attempts=_inbox.c.attempts + 1,
+        )
+        .returning(*_inbox.c)
+    )
+    ours = and_(
+        _inbox.c.id == _p("id"), _inbox.c.claim_token == _p("token"), _inbox.c.status.in_(HELD)
+    )
+    handled = (
+        update(_inbox)
+        .where(ours, _inbox.c.status == InboxStatus.CLAIMED)
+        .values(
+            status=InboxStatus.HANDLED,
+            replies=_p("replies", JsonType),
+            error=_p("error"),
+            sent=0,
+        )
+        .returning(_inbox.c.id)
+    )
+    closed = {"finished_at": now, "claimed_until": None}
+    done = (
+        update(_inbox)
+        .where(ours)
+        # The payload held the user's text: emptied once it is handled and answered.
+        .values(status=InboxStatus.DONE, payload=_p("empty", JsonType), replies=None, **closed)
+        .returning(_inbox.c.id)
+    )
+    failed = (
+        update(_inbox)
+        .where(ours)
+        .values(status=InboxStatus.FAILED, error=_p("error"), **closed)
+        .returning(_inbox.c.id)
+    )
+    return SimpleNamespace(claim=claim, handled=handled, done=done, failed=failed)
+
+
+def _args(**values: object) -> dict[str, object]:
+    return {f"b_{name}": value for name, value in values.items()}
 
 
 async def claim(
@@ -144,29 +223,10 @@ async def claim(
     skip_locked: bool,
 ) -> list[Claimed]:
     """Claim up to `limit` rows of `channels` until `now + lease`, oldest first, at most one
-    per chat (the first unfinished one); returns them. A `handled` row stays handled."""
-    chosen = (
-        select(_inbox.c.id)
-        .where(_inbox.c.channel.in_(list(channels)), _claimable(now))
-        .order_by(_inbox.c.id)
-        .limit(limit)
-    )
-    if skip_locked:
-        chosen = chosen.with_for_update(skip_locked=True, of=_inbox)
-    picked = chosen.cte("chosen")
-    result = await session.execute(
-        update(_inbox)
-        .where(_inbox.c.id.in_(select(picked.c.id)))
-        .values(
-            status=func.coalesce(
-                func.nullif(_inbox.c.status, InboxStatus.PENDING.value), InboxStatus.CLAIMED.value
-            ),
-            claim_token=token,
-            claimed_until=now + lease,
-            attempts=_inbox.c.attempts + 1,
-        )
-        .returning(*_inbox.c)
-    )
+    per chat (the first unfinished one); returns them. A `handled` row stays handled.
+    One statement: it may run in an autocommit session."""
+    params = _args(channels=list(channels), now=now, until=now + lease, token=token, limit=limit)
+    result = await session.execute(_statements(skip_locked).claim, params)
     return sorted((Claimed.of(row) for row in result.all()), key=lambda c: c.id)
 
 
@@ -175,14 +235,18 @@ def _ours(row_id: int, token: str) -> Any:
 
 
 async def extend(session: AsyncSession, held: Sequence[tuple[int, str]], until: datetime) -> int:
-    """Renew the lease of rows still held with these (id, token) pairs; how many."""
-    renewed = 0
-    for row_id, token in held:
-        result = await session.execute(
-            update(_inbox).where(_ours(row_id, token)).values(claimed_until=until)
-        )
-        renewed += int(getattr(result, "rowcount", 0) or 0)
-    return renewed
+    """Renew the lease of rows still held with these (id, token) pairs; how many. Tokens are
+    unique per claim, so matching ids and tokens separately picks exactly these rows."""
+    if not held:
+        return 0
+    ids, tokens = sorted({i for i, _ in held}), sorted({t for _, t in held})
+    result = await session.execute(
+        update(_inbox)
+        .where(_inbox.c.id.in_(ids), _inbox.c.claim_token.in_(tokens), _inbox.c.status.in_(HELD))
+        .values(claimed_until=until)
+        .returning(_inbox.c.id)
+    )
+    return len(result.all())
 
 
 async def load(session: AsyncSession, row_id: int) -> Any:
@@ -200,12 +264,8 @@ async def record_handled(
     """In the handling's own transaction: the replies to send (and the error class, if the
     handling failed). Raises ClaimLost when the row is not ours or was already handled (an
     earlier attempt's commit that we did not see succeed): the caller rolls back."""
-    result = await session.execute(
-        update(_inbox)
-        .where(_ours(row_id, token), _inbox.c.status == InboxStatus.CLAIMED)
-        .values(status=InboxStatus.HANDLED, replies=list(replies), error=error, sent=0)
-        .returning(_inbox.c.id)
-    )
+    params = _args(id=row_id, token=token, replies=list(replies), error=error)
+    result = await session.execute(_statements(False).handled, params)
     if result.first() is None:
         raise ClaimLost(row_id)
 
@@ -227,15 +287,12 @@ async def finish(
 ) -> None:
     """Done (its payload emptied: it held the user's text), or failed with `error` (the
     payload kept for the operator until pruned). Raises ClaimLost when the row is not ours."""
-    values: dict[str, Any] = {"finished_at": now, "claimed_until": None}
+    sql = _statements(False)
     if error is None:
-        values |= {"status": InboxStatus.DONE, "payload": {}, "replies": None}
+        stmt, params = sql.done, _args(id=row_id, token=token, now=now, empty={})
     else:
-        values |= {"status": InboxStatus.FAILED, "error": error[:64]}
-    result = await session.execute(
-        update(_inbox).where(_ours(row_id, token)).values(**values).returning(_inbox.c.id)
-    )
-    if result.first() is None:
+        stmt, params = sql.failed, _args(id=row_id, token=token, now=now, error=error[:64])
+    if (await session.execute(stmt, params)).first() is None:
         raise ClaimLost(row_id)
 
 
