@@ -123,8 +123,16 @@ async def store(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
     re-delivery); how many were new."""
     if not rows:
         return 0
-    stmt = insert_for(_dialect(session), _inbox).on_conflict_do_nothing()
-    return len((await session.execute(stmt.returning(_inbox.c.id), list(rows))).all())
+    stmt = _insert(_dialect(session))
+    if len(rows) == 1:
+        return len((await session.execute(stmt, rows[0])).all())
+    return len((await session.execute(stmt, list(rows))).all())
+
+
+@functools.cache
+def _insert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id, built once (the webhook's hot path)."""
+    return insert_for(dialect, _inbox).on_conflict_do_nothing().returning(_inbox.c.id)
 
 
 def _p(name: str, type_: Any = None) -> BindParameter[Any]:
