@@ -197,3 +197,33 @@ async def test_start_resumes_a_dead_process_rows_without_handling_them_twice(
     assert statuses == ["done", "done"]
     assert users == [str(OWNER)], "only update 31 went through the core"
     await asyncio.sleep(0)
+
+
+async def test_metrics_show_updates_waiting_and_their_age(webhook_service, fake, clock):
+    """A row another replica holds (lease still valid) waits; /metrics shows it and its age."""
+    db = webhook_service.app.db
+    update = fake.text_update(OWNER, "/start", update_id=40)
+    async with db.transaction() as session:
+        await rows.store(
+            session,
+            [
+                rows.new_row(
+                    "telegram", "40", str(OWNER), update, clock.now() - timedelta(minutes=1)
+                )
+            ],
+        )
+    async with db.transaction() as session:
+        await rows.claim(
+            session,
+            channels=["telegram"],
+            now=clock.now(),
+            lease=timedelta(minutes=5),
+            token="other-replica",
+            limit=1,
+            skip_locked=not db.is_sqlite,
+        )
+    url = f"http://127.0.0.1:{webhook_service.port}/metrics"
+    async with aiohttp.ClientSession() as http, http.get(url) as r:
+        text = await r.text()
+    assert "bot_inbox_open 1.0" in text
+    assert "bot_inbox_lag_seconds 60.0" in text

@@ -326,11 +326,14 @@ async def open_count(session: AsyncSession, channels: Sequence[str]) -> int:
     return int((await session.execute(query)).scalar_one())
 
 
-async def oldest_open(session: AsyncSession) -> datetime | None:
-    """When the oldest unfinished row was received (None: the inbox is empty)."""
-    query = select(func.min(_inbox.c.received_at)).where(_inbox.c.status.in_(OPEN))
-    value: datetime | None = (await session.execute(query)).scalar_one()
-    return value
+async def open_summary(session: AsyncSession) -> tuple[int, Any]:
+    """Unfinished rows of every channel: how many, and when the oldest was received (None
+    when there are none; SQLite may give it back as text)."""
+    query = select(func.count(), func.min(_inbox.c.received_at)).where(
+        _inbox.c.status.in_(OPEN)
+    )
+    row = (await session.execute(query)).one()
+    return int(row[0]), row[1]
 
 
 # Platforms re-deliver within minutes or hours (Zalo retries for up to ~12 h): finished rows
