@@ -98,6 +98,9 @@ class TelegramChannel:
             lease_seconds=config.inbox_lease_seconds,
         )
         self._polling: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._storing = asyncio.Event()  # set while the poll loop is not storing a batch
+        self._storing.set()
 
     @property
     def webhook_mode(self) -> bool:
@@ -167,6 +170,11 @@ class TelegramChannel:
     async def stop(self) -> None:
         # The webhook stays registered: Telegram keeps updates for us across a restart.
         if self._polling is not None:
+            # Let a batch being stored finish (a cancelled SQLite write can leave its
+            # connection closing forever); a long poll in progress is simply cancelled.
+            self._stopping = True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._storing.wait()), 5.0)
             self._polling.cancel()
             await asyncio.gather(self._polling, return_exceptions=True)
         # Updates in hand are answered; stored ones not started wait for the next start.
@@ -204,7 +212,7 @@ class TelegramChannel:
         bot = self.application.bot
         offset: int | None = None
         delay = BACKOFF_FIRST
-        while True:
+        while not self._stopping:
             try:
                 updates = await bot.get_updates(
                     offset=offset,
@@ -226,6 +234,7 @@ class TelegramChannel:
                         continue
                     if chat is not None:
                         batch.append((str(update.update_id), chat, update.to_dict()))
+                self._storing.clear()
                 try:
                     await self.inbox.store_many(batch)
                 except DatabaseUnavailable:
@@ -234,6 +243,8 @@ class TelegramChannel:
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, BACKOFF_MAX)
                     continue
+                finally:
+                    self._storing.set()
                 offset = updates[-1].update_id + 1
             delay = BACKOFF_FIRST
             if self.config.poll_interval:
