@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # (CONCURRENT_MESSAGES) plus the outbox and reminder jobs: 2 × 16 = 32 serve that without
     # long waits. PostgreSQL's max_connections must exceed replicas × 2 × this value.
     database_pool_size: int = Field(default=16, ge=1, le=200)
+    # Seconds an inbound update stays claimed by one process (renewed while it works on it);
+    # after a crash another process, or this one restarted, takes it again after this long.
+    inbox_lease_seconds: float = Field(default=30.0, ge=1.0, le=3600.0)
     data_dir: Path = Path("./data")
     # Built answering models (`kb build`); by default <data_dir>/models.
     models_dir: Path | None = None

@@ -6,10 +6,15 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import question_days
 from bot.db.engine import Database
+from bot.db.errors import DatabaseUnavailable, is_unavailable
+from bot.db.inbox import ClaimLost
 from bot.db.repositories import CoreRepository, SqlStore, StaleStateError
 from bot.keyed_lock import KeyedLock
 from handlers.context import Context, CoreConfig
@@ -39,6 +44,18 @@ def _outcome(message: IncomingMessage, events: list[str]) -> str:
     return message.kind
 
 
+class Journal(Protocol):
+    """Where a durably received message records its outcome (bot/inbox.py InboxItem)."""
+
+    async def handled_in(self, session: AsyncSession, replies: Sequence[Reply]) -> None:
+        """Inside the handling's transaction, before it commits."""
+        ...
+
+    async def failed(self, error: BaseException, replies: Sequence[Reply]) -> None:
+        """After a handler bug, with the error reply the user gets."""
+        ...
+
+
 class Dispatcher:
     def __init__(
         self, db: Database, core: Core, kb: KnowledgeBase, config: CoreConfig, clock: Clock
@@ -48,8 +65,16 @@ class Dispatcher:
         # Called with the events a handled message emitted, after its transaction committed.
         self.on_events: Callable[[IncomingMessage, list[str]], None] | None = None
 
-    async def handle(self, message: IncomingMessage) -> list[Reply]:
+    async def handle(
+        self, message: IncomingMessage, *, journal: Journal | None = None
+    ) -> list[Reply]:
         """Replies for the sender; [] when this message id was handled before.
+
+        With a `journal` (the inbox), the replies are recorded in the handling's transaction,
+        and a database that cannot be reached raises DatabaseUnavailable (nothing committed:
+        the inbox tries again later) instead of the error reply; only a bug in a handler gets
+        the polite "core.error" reply (`journal.failed`). Without one (console, `ask`), every
+        failure gets that reply.
 
         Logs one INFO line per message ("message handled", with `channel`, `kind`,
         `outcome` and `latency_ms` fields), never its text.
@@ -57,7 +82,7 @@ class Dispatcher:
         started = time.perf_counter()
         outcome = "error"
         try:
-            replies, outcome = await self._handle_locked(message)
+            replies, outcome = await self._handle_locked(message, journal)
         finally:
             log.info(
                 "message handled",
@@ -70,24 +95,42 @@ class Dispatcher:
             )
         return replies
 
-    async def _handle_locked(self, message: IncomingMessage) -> tuple[list[Reply], str]:
+    async def _handle_locked(
+        self, message: IncomingMessage, journal: Journal | None
+    ) -> tuple[list[Reply], str]:
+        error: BaseException = StaleStateError(message.user_id)
         async with self._locks.hold((message.channel, message.user_id)):
             for attempt in range(1, _MAX_ATTEMPTS + 1):
                 try:
-                    replies, events = await self._handle_once(message)
+                    replies, events = await self._handle_once(message, journal)
                 except StaleStateError:
                     log.info("state conflict for a %s user, retry %d", message.channel, attempt)
                     await asyncio.sleep(random.uniform(0, _CONFLICT_PAUSE * attempt))  # noqa: S311
                     continue
-                except Exception:
+                except ClaimLost:
+                    raise
+                except Exception as exc:
+                    if journal is not None and is_unavailable(exc):
+                        log.warning(
+                            "database unreachable while handling a %s message (%s)",
+                            message.channel,
+                            type(exc).__name__,
+                        )
+                        raise DatabaseUnavailable(type(exc).__name__) from exc
                     log.exception("handling a %s message failed", message.channel)
-                    return [Reply(self.kb.ui.text("core.error"))], "error"
+                    error = exc
+                    break
                 if self.on_events is not None:
                     self.on_events(message, events)
                 return replies, _outcome(message, events)
-        return [Reply(self.kb.ui.text("core.error"))], "error"
+            replies = [Reply(self.kb.ui.text("core.error"))]
+            if journal is not None:
+                await journal.failed(error, replies)
+        return replies, "error"
 
-    async def _handle_once(self, message: IncomingMessage) -> tuple[list[Reply], list[str]]:
+    async def _handle_once(
+        self, message: IncomingMessage, journal: Journal | None = None
+    ) -> tuple[list[Reply], list[str]]:
         now = self.clock.now()
         async with self.db.transaction() as session:
             repo = CoreRepository(session)
@@ -95,6 +138,8 @@ class Dispatcher:
                 message.channel, message.user_id, message.display_name, message.message_id, now
             )
             if opened is None:
+                if journal is not None:
+                    await journal.handled_in(session, [])
                 return [], ["duplicate"]
             user_id, state = opened
             before = state.snapshot()
@@ -118,6 +163,8 @@ class Dispatcher:
             if state.version == 0 or state.snapshot() != before:
                 await repo.save_state(user_id, state, now)
             await question_days.count(session, ctx.events, ctx.local_now.date())
+            if journal is not None:
+                await journal.handled_in(session, replies)
             return replies, ctx.events
 
     async def run_as(

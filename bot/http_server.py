@@ -78,8 +78,9 @@ def build_web_app(
             raise web.HTTPNotFound(text="metrics are off")
         try:
             await asyncio.wait_for(metrics.refresh_outbox(app.db, app.clock.now()), _DB_TIMEOUT)
+            await asyncio.wait_for(metrics.refresh_inbox(app.db, app.clock.now()), _DB_TIMEOUT)
         except Exception:  # noqa: BLE001 - the page still shows every other metric
-            log.warning("outbox lag not refreshed", exc_info=True)
+            log.warning("outbox and inbox lag not refreshed", exc_info=True)
         response = web.Response(body=metrics.render())
         response.headers["Content-Type"] = CONTENT_TYPE_LATEST
         return response

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
+from bot.db import inbox as inbox_rows
 from bot.db import outbox as outbox_rows
 from bot.db.engine import Database
 from handlers.messages import IncomingMessage
@@ -53,6 +54,14 @@ class Metrics:
         self.outbox_pending = Gauge(
             "bot_outbox_due", "Pending outbox rows that are due", registry=r
         )
+        self.inbox_open = Gauge(
+            "bot_inbox_open", "Inbound updates stored and not yet answered", registry=r
+        )
+        self.inbox_lag = Gauge(
+            "bot_inbox_lag_seconds",
+            "Age of the oldest inbound update not yet answered (0 when none)",
+            registry=r,
+        )
 
     def observe_events(self, message: IncomingMessage, events: list[str]) -> None:
         """Dispatcher.on_events: one handled message and what its handlers emitted."""
@@ -75,6 +84,16 @@ class Metrics:
             oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=now.tzinfo)
         self.outbox_lag.set(0 if oldest is None else max(0.0, (now - oldest).total_seconds()))
         self.outbox_pending.set(count)
+
+    async def refresh_inbox(self, db: Database, now: datetime) -> None:
+        async with db.transaction() as session:
+            count, oldest = await inbox_rows.open_summary(session)
+        if oldest is not None and not isinstance(oldest, datetime):
+            oldest = datetime.fromisoformat(str(oldest))
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=now.tzinfo)  # SQLite aggregates come back naive
+        self.inbox_lag.set(0 if oldest is None else max(0.0, (now - oldest).total_seconds()))
+        self.inbox_open.set(count)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -17,6 +17,7 @@ from bot.app import App, build_app
 from bot.channels.base import Channel, ChannelSpec, ChannelStartError, Sender
 from bot.channels.registry import CHANNELS
 from bot.config import Settings
+from bot.db import inbox as inbox_rows
 from bot.db.repositories import prune_processed
 from bot.http_server import build_web_app
 from bot.metrics import Metrics
@@ -26,7 +27,8 @@ from bot.scheduler import Ticker
 log = logging.getLogger(__name__)
 
 # Officer notices go through the outbox too, so it is drained more often than reminders alone
-# would need; housekeeping (dedup pruning, each channel's upkeep) runs hourly.
+# would need; housekeeping (dedup pruning, finished inbox rows, each channel's upkeep) runs
+# hourly.
 OUTBOX_SECONDS = 5.0
 HOUSEKEEPING_SECONDS = 3600.0
 
@@ -58,6 +60,7 @@ class Service:
         now = self.app.clock.now()
         async with self.app.db.transaction() as session:
             await prune_processed(session, now)
+            await inbox_rows.prune(session, now)
         for channel in self.channels.values():
             await channel.housekeeping(now)
 

@@ -168,9 +168,13 @@ async def test_typing_shown_while_a_slow_draft_is_made(app, fake, tmp_path):
     draft = tmp_path / "de_an.docx"
     draft.write_bytes(b"PK")
 
-    async def slow_draft(message):
+    async def slow_draft(message, journal=None):
         await asyncio.sleep(0.3)
-        return [Reply("Dạ, bản nháp đây ạ.", documents=(Document(str(draft), "de_an.docx"),))]
+        replies = [Reply("Dạ, bản nháp đây ạ.", documents=(Document(str(draft), "de_an.docx"),))]
+        if journal is not None:  # the inbox records the outcome in the handling transaction
+            async with app.db.transaction() as session:
+                await journal.handled_in(session, replies)
+        return replies
 
     config = TelegramConfig(token=TOKEN, base_url=fake.base_url, limits=FAST, typing_after=0.05)
     channel = TelegramChannel(

@@ -68,7 +68,13 @@ class Pace:
     per_chat_interval: float = 0.0  # seconds between two sends to one chat
 
 
-Handle = Callable[[IncomingMessage], Awaitable[list[Reply]]]
+class Handle(Protocol):
+    """Dispatcher.handle: one incoming message through the core, its replies. A channel that
+    stored the update in the inbox passes the inbox item as `journal` (bot/inbox.py)."""
+
+    def __call__(
+        self, message: IncomingMessage, *, journal: Any = None
+    ) -> Awaitable[list[Reply]]: ...
 
 
 @dataclass

@@ -75,6 +75,19 @@ class Database:
         async with self._writer, self.sessions() as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncSession]:
+        """A session whose statements each commit on their own: one round trip for a single
+        statement on PostgreSQL (no BEGIN/COMMIT). On SQLite the same as `transaction()`."""
+        if self.is_sqlite:
+            async with self.transaction() as session:
+                yield session
+            return
+        async with self.engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            async with AsyncSession(bind=conn) as session:
+                yield session
+
     async def ping(self) -> bool:
         try:
             async with self.engine.connect() as conn:

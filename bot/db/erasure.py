@@ -12,7 +12,8 @@ What goes, per table:
 - abstained_questions: the wording they typed (the latest one of its group) is removed: the
   row goes when they were its only asker, else its text falls back to the shared normalised
   form;
-- users: the display name; conversation_states: emptied by the handler (it owns the state).
+- users: the display name; conversation_states: emptied by the handler (it owns the state);
+- inbox: the updates they sent (their private chat's finished rows) lose text and replies.
 
 What stays, and why (told to the owner, ui `intake.erased_kept`): the consent record (version,
 given and withdrawn dates; it proves the data was processed with consent and that consent was
@@ -27,6 +28,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import inbox as inbox_rows
 from bot.db import tables
 from bot.db.outbox import WAITING, OutboxStatus
 
@@ -51,6 +53,7 @@ async def erase_person(session: AsyncSession, user_id: int, now: datetime) -> li
         ).scalars()
     )
     await _erase_outbox(session, user_id, ids)
+    await _erase_inbox(session, user_id)
     await _erase_deadlines(session, user_id, ids)
     if ids:
         await session.execute(delete(tables.drafts).where(tables.drafts.c.submission_id.in_(ids)))
@@ -107,6 +110,18 @@ async def _erase_outbox(session: AsyncSession, user_id: int, submission_ids: lis
         .values(status=OutboxStatus.CANCELLED)
     )
     await session.execute(update(tables.outbox).where(mine).values(payload=BLANK_PAYLOAD))
+
+
+async def _erase_inbox(session: AsyncSession, user_id: int) -> None:
+    user = (
+        await session.execute(
+            select(tables.users.c.channel, tables.users.c.external_id).where(
+                tables.users.c.id == user_id
+            )
+        )
+    ).first()
+    if user is not None:  # a private chat's key is the user's own id (Telegram, Zalo)
+        await inbox_rows.erase_chat(session, user.channel, user.external_id)
 
 
 async def _erase_deadlines(session: AsyncSession, user_id: int, submission_ids: list[int]) -> None:

@@ -88,6 +88,7 @@ class OutboxMessage(Base):
 from bot.db import (  # noqa: E402, F401
     models_faq,
     models_followup,
+    models_inbox,
     models_intake,
     models_officer,
     models_reminders,

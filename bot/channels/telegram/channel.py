@@ -1,8 +1,11 @@
 """The Telegram channel on python-telegram-bot: updates in, the core's replies out.
 
-Polling by default; with a public URL, Telegram posts updates to our aiohttp server, which
-feeds them to the Application (built with `.updater(None)`). Updates of different users are
-handled concurrently; one chat's updates are handled and answered strictly in order.
+Polling by default (our own getUpdates loop: each batch is stored in the inbox before the
+offset that confirms it is sent); with a public URL, Telegram posts updates to our aiohttp
+server, which stores each in the inbox before answering 200 (503 while the database is
+unreachable, so Telegram delivers again). The inbox worker (bot/inbox.py) hands the stored
+updates back here: updates of different chats are handled concurrently, one chat's strictly
+in order, across restarts and replicas.
 """
 
 from __future__ import annotations
@@ -13,25 +16,25 @@ import dataclasses
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 from telegram import BotCommand, BotCommandScopeChat, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder
 
-from bot.channels.base import ChannelStartError, Pace
+from bot.channels.base import ChannelStartError, Handle, Pace
 from bot.channels.telegram.limits import Limits, TelegramLimiter
 from bot.channels.telegram.output import TelegramOutput, TelegramSender
 from bot.channels.telegram.repository import TelegramRepository
 from bot.channels.telegram.settings import PACE, TelegramConfig
 from bot.channels.telegram.updates import CHANNEL, blocked_by, split_address, to_message
 from bot.db.engine import Database
-from bot.keyed_queue import KeyedQueue
+from bot.db.errors import DatabaseUnavailable
+from bot.inbox import BACKOFF_FIRST, BACKOFF_MAX, InboxItem, InboxWorker
 from bot.metrics import Metrics
-from handlers.messages import IncomingMessage, Reply
+from handlers.messages import IncomingMessage
 from handlers.ports import Clock
 from knowledge.ui import UiTexts
 
@@ -59,7 +62,7 @@ class TelegramChannel:
         self,
         config: TelegramConfig,
         *,
-        handle: Callable[[IncomingMessage], Awaitable[list[Reply]]],
+        handle: Handle,
         db: Database,
         ui: UiTexts,
         metrics: Metrics,
@@ -73,25 +76,31 @@ class TelegramChannel:
         self.limiter = TelegramLimiter(
             config.limits or Limits(), on_retry_after=self._on_retry_after
         )
+        # The Application only gives us its Bot (rate limiter, lifecycle): updates reach us
+        # through the inbox, never through PTB's update queue or updater.
         builder = (
             ApplicationBuilder()
             .token(config.token)
             .base_url(config.base_url)
             .rate_limiter(self.limiter)
-            # Our callback only queues the update (see KeyedQueue); handling happens there.
-            .concurrent_updates(True)
             .job_queue(None)
+            .updater(None)
         )
-        if config.webhook_url is not None:
-            builder = builder.updater(None)
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
-        self.application.add_handler(TypeHandler(Update, self._on_update))
-        self.application.add_error_handler(self._on_error)
         self.output = TelegramOutput(self.application.bot, self.repo, ui, metrics, clock.now)
         self.sender = TelegramSender(self.output)
-        self._chats: KeyedQueue[tuple[Update, IncomingMessage]] = KeyedQueue(
-            self._process_item, concurrency=CONCURRENT_MESSAGES
+        self.inbox = InboxWorker(
+            db,
+            clock,
+            CHANNEL,
+            self._process,
+            concurrency=min(CONCURRENT_MESSAGES, config.inbox_concurrency),
+            lease_seconds=config.inbox_lease_seconds,
         )
+        self._polling: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._storing = asyncio.Event()  # set while the poll loop is not storing a batch
+        self._storing.set()
 
     @property
     def webhook_mode(self) -> bool:
@@ -127,6 +136,10 @@ class TelegramChannel:
             # Authenticated (right secret) but not an update PTB can read: the sender's fault.
             log.warning("telegram webhook: malformed update refused")
             raise web.HTTPBadRequest(text="malformed Telegram update") from None
+        except DatabaseUnavailable:
+            # Not stored, so not accepted: Telegram delivers it again later.
+            log.warning("telegram webhook: database unreachable, update refused with 503")
+            return web.json_response({"ok": False}, status=503)
         return web.json_response({"ok": True})
 
     async def start(self) -> None:
@@ -142,36 +155,100 @@ class TelegramChannel:
         app = self.application
         await app.initialize()
         await self._set_commands()
+        # Unfinished updates of an earlier run (or of a replica that died) first.
+        await self.inbox.start()
         if self.webhook_mode:
-            await app.start()
             await app.bot.set_webhook(
                 self.config.webhook_url,
                 secret_token=self.config.webhook_secret,
                 allowed_updates=ALLOWED_UPDATES,
             )
             return
-        assert app.updater is not None
-        await app.updater.start_polling(
-            poll_interval=self.config.poll_interval,
-            timeout=self.config.poll_timeout,
-            allowed_updates=ALLOWED_UPDATES,
-        )
-        await app.start()
+        await app.bot.delete_webhook()  # getUpdates is refused while a webhook is set
+        self._polling = asyncio.get_running_loop().create_task(self._poll())
 
     async def stop(self) -> None:
-        app = self.application
         # The webhook stays registered: Telegram keeps updates for us across a restart.
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await self._chats.join()  # messages already accepted are answered before we stop
-        await app.shutdown()
+        if self._polling is not None:
+            # Let a batch being stored finish (a cancelled SQLite write can leave its
+            # connection closing forever); a long poll in progress is simply cancelled.
+            self._stopping = True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._storing.wait()), 5.0)
+            self._polling.cancel()
+            await asyncio.gather(self._polling, return_exceptions=True)
+        # Updates in hand are answered; stored ones not started wait for the next start.
+        await self.inbox.stop()
+        await self.application.shutdown()
 
-    async def feed(self, data: dict[str, Any]) -> None:
-        """One update posted to our webhook route; handled in the background."""
+    async def feed(self, data: dict[str, Any]) -> bool:
+        """Store one update posted to our webhook route; handled in the background.
+
+        False when the bot ignores it or it was stored before (a re-delivery). Raises
+        TypeError/ValueError/KeyError/AttributeError for a malformed update, and
+        DatabaseUnavailable when it could not be stored (answer 503).
+        """
         update = Update.de_json(data, self.application.bot)
-        await self.application.update_queue.put(update)
+        chat = self._chat_key(update)
+        if chat is None:
+            return False
+        stored = await self.inbox.store(str(update.update_id), chat, data)
+        if not stored:
+            self.metrics.duplicates.labels(CHANNEL).inc()
+        return stored
+
+    def _chat_key(self, update: Update) -> str | None:
+        """The chat whose order this update keeps; None for updates the bot ignores."""
+        blocked = blocked_by(update)
+        if blocked is not None:
+            return blocked
+        message = to_message(update, self.config.officer_chat_id)
+        return None if message is None else message.chat_id
+
+    async def _poll(self) -> None:
+        """getUpdates in a loop: a batch is committed to the inbox before the next call's
+        offset confirms it to Telegram, so a crash at any point loses nothing (Telegram sends
+        unconfirmed updates again; the inbox ignores the ones it already has)."""
+        bot = self.application.bot
+        offset: int | None = None
+        delay = BACKOFF_FIRST
+        while not self._stopping:
+            try:
+                updates = await bot.get_updates(
+                    offset=offset,
+                    timeout=self.config.poll_timeout,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+            except TelegramError as exc:
+                log.warning("telegram getUpdates failed (%s), retry in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, BACKOFF_MAX)
+                continue
+            if updates:
+                batch: list[tuple[str, str, dict[str, Any]]] = []
+                for update in updates:
+                    try:
+                        chat = self._chat_key(update)
+                    except (TypeError, ValueError, KeyError, AttributeError):
+                        log.warning("telegram: an update the bot cannot read, skipped")
+                        continue
+                    if chat is not None:
+                        batch.append((str(update.update_id), chat, update.to_dict()))
+                self._storing.clear()
+                try:
+                    await self.inbox.store_many(batch)
+                except DatabaseUnavailable:
+                    # Not confirmed: the same updates come again with the same offset.
+                    log.warning("telegram: database unreachable, updates kept at Telegram")
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, BACKOFF_MAX)
+                    continue
+                finally:
+                    self._storing.set()
+                offset = updates[-1].update_id + 1
+            delay = BACKOFF_FIRST
+            if self.config.poll_interval:
+                await asyncio.sleep(self.config.poll_interval)
 
     async def _set_commands(self) -> None:
         """Owners see COMMANDS (default scope); the officer chat also sees the officers'
@@ -194,24 +271,39 @@ class TelegramChannel:
     def _on_retry_after(self, chat_id: str | None, seconds: float) -> None:
         self.metrics.rate_limited.labels(CHANNEL).inc()
 
-    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("telegram update failed", exc_info=context.error)
-
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _process(self, item: InboxItem) -> None:
+        """One stored update (bot/inbox.py): handled once, then its unsent replies sent."""
+        update = Update.de_json(item.payload, self.application.bot)
         blocked = blocked_by(update)
         if blocked is not None:
-            await self.repo.mark_unreachable(CHANNEL, blocked, self.clock.now())
+            if not item.handled:
+                await self.repo.mark_unreachable(CHANNEL, blocked, self.clock.now())
+                item.skip()
             return
         message = to_message(update, self.config.officer_chat_id)
         if message is None:
+            item.skip()
             return
-        # One chat at a time, handling and sending, so its replies keep their order.
-        self._chats.submit(message.chat_id, (update, message))
+        query = update.callback_query
+        if not item.handled:
+            await self._handle(item, update, message)
+        replies = item.unsent()
+        if not replies:
+            return  # a re-delivered update, or everything already sent
+        if query is not None and isinstance(query.message, Message) and item.sent == 0:
+            await self._close_keyboard(query.message, query.data or "")
+        try:
+            for reply in replies:
+                await self.output.send(message.reply_address, reply)
+                await item.sent_one()
+        except Forbidden as exc:
+            self.output.count_error(exc)
+            await self.repo.mark_unreachable(CHANNEL, message.user_id, self.clock.now())
+        except TelegramError as exc:
+            self.output.count_error(exc)
+            log.warning("reply to a telegram chat failed: %s", exc)
 
-    async def _process_item(self, item: tuple[Update, IncomingMessage]) -> None:
-        await self._process(*item)
-
-    async def _process(self, update: Update, message: IncomingMessage) -> None:
+    async def _handle(self, item: InboxItem, update: Update, message: IncomingMessage) -> None:
         query = update.callback_query
         if query is not None:
             # Stop the button's spinner at once; a failure here changes nothing for the user.
@@ -223,27 +315,14 @@ class TelegramChannel:
                 message = dataclasses.replace(message, payload=payload)
         typing = asyncio.create_task(self._typing(message.reply_address))
         try:
-            replies = await self.handle(message)
+            await item.dispatch(self.handle, message)
         finally:
             typing.cancel()
-        if not replies:
-            return  # a re-delivered update
-        if query is not None and isinstance(query.message, Message):
-            await self._close_keyboard(query.message, query.data or "")
-        try:
-            for reply in replies:
-                await self.output.send(message.reply_address, reply)
-        except Forbidden as exc:
-            self.output.count_error(exc)
-            await self.repo.mark_unreachable(CHANNEL, message.user_id, self.clock.now())
-        except TelegramError as exc:
-            self.output.count_error(exc)
-            log.warning("reply to a telegram chat failed: %s", exc)
 
     async def _typing(self, address: str) -> None:
         await asyncio.sleep(self.config.typing_after)
         chat_id, thread = split_address(address)
-        while self._chats.in_flight <= _TYPING_MAX_IN_FLIGHT:
+        while self.inbox.in_flight <= _TYPING_MAX_IN_FLIGHT:
             with contextlib.suppress(TelegramError):
                 await self.application.bot.send_chat_action(
                     chat_id, "typing", message_thread_id=thread

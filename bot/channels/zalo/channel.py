@@ -1,14 +1,15 @@
 """The Zalo OA channel: `POST /webhooks/zalo` in, ZaloSender out, on the shared core.
 
 Zalo wants a 200 within about two seconds or it retries (and may disable the webhook), so the
-handler only verifies and answers; the event is processed by a task kept in `_tasks` and
-drained by `close()`. Events of one user are processed in arrival order.
+handler only verifies the event and stores it in the inbox (bot/inbox.py) before answering;
+while the database is unreachable it answers 503 and Zalo delivers again. The inbox worker
+hands stored events back to `_process`: one user's in arrival order, across restarts.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
+import hashlib
 import logging
 from datetime import datetime
 from typing import Any
@@ -32,7 +33,8 @@ from bot.channels.zalo.webhook import (
     interpret,
     verify,
 )
-from bot.keyed_lock import KeyedLock
+from bot.db.errors import DatabaseUnavailable
+from bot.inbox import InboxItem, InboxWorker
 from handlers.messages import IncomingMessage
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ class ZaloChannel:
         db, ui, clock = deps.db, deps.ui, deps.clock
         self.config, self.db, self.ui, self.clock = config, db, ui, clock
         self.handle, self.is_payload_prefix = deps.handle, deps.is_payload_prefix
+        self.metrics = deps.metrics
         self.officer_chat, self.tz = deps.settings.officer_chat, deps.settings.tz
         self.app_id = config.app_id
         self._oa_secret = config.oa_secret
@@ -70,8 +73,14 @@ class ZaloChannel:
             officers.add(settings.officer_chat.chat_id)
         self.quotes = ZaloQuotes(db, frozenset(officers))
         self.sender = ZaloSender(self.api, self.conversations, ui, clock, self.quotes)
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._order = KeyedLock()
+        self.inbox = InboxWorker(
+            db,
+            clock,
+            CHANNEL,
+            self._process,
+            lease_seconds=deps.settings.inbox_lease_seconds,
+            concurrency=deps.settings.database_pool_size,  # see TelegramConfig
+        )
         self._closing = False
 
     @classmethod
@@ -88,7 +97,8 @@ class ZaloChannel:
         return {}
 
     async def start(self) -> None:
-        return None
+        """Resume the events an earlier run stored but did not finish."""
+        await self.inbox.start()
 
     async def stop(self) -> None:
         await self.close()
@@ -121,63 +131,91 @@ class ZaloChannel:
         if verdict is not Verdict.OK or event is None:
             log.warning("zalo webhook refused: %s", verdict.value)
             return web.json_response({"error": verdict.value}, status=401)
-        task = asyncio.create_task(self._process(event, raw))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        interpreted = interpret(event, raw)
+        if interpreted.action == "ignore" or interpreted.user_id is None:
+            return web.json_response({"status": "ok"})
+        try:
+            key = _update_key(interpreted, event, raw)
+            if not await self.inbox.store(key, interpreted.user_id, event):
+                self.metrics.duplicates.labels(CHANNEL).inc()
+        except DatabaseUnavailable:
+            # Not stored, so not accepted: Zalo delivers it again (signed with the same time).
+            log.warning("zalo webhook: database unreachable, event refused with 503")
+            return web.json_response({"status": "unavailable"}, status=503)
         return web.json_response({"status": "ok"})
 
     async def drain(self) -> None:
         """Wait for every event accepted so far to be processed."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.inbox.drain()
 
     async def close(self) -> None:
         self._closing = True
-        await self.drain()
+        await self.inbox.stop()
         if self._owns_http:
             await self.http.close()
 
-    async def _process(self, event: dict[str, object], raw: bytes = b"") -> None:
-        interpreted = interpret(event, raw)
-        if interpreted.action == "ignore" or interpreted.user_id is None:
+    async def _process(self, item: InboxItem) -> None:
+        """One stored event (bot/inbox.py): handled once, then its unsent replies sent."""
+        event = item.payload
+        interpreted = interpret(event)
+        user = interpreted.user_id
+        if interpreted.action == "ignore" or user is None:
+            item.skip()
             return
-        async with self._order.hold(interpreted.user_id):
-            try:
-                await self._handle(interpreted, event_time(event))
-            except (SendError, Unreachable) as exc:
-                log.warning("zalo reply not delivered: %s", exc)
-            except Exception:
-                log.exception("processing a zalo event failed")
+        if interpreted.message is not None and interpreted.message.message_id is None:
+            # Deduplicated by the hash of the signed body, as stored (webhook.interpret).
+            message = dataclasses.replace(interpreted.message, message_id=item.key)
+            interpreted = dataclasses.replace(interpreted, message=message)
+        if not item.handled:
+            await self._handle(item, interpreted, event_time(event))
+        try:
+            for reply in item.unsent():
+                await self.sender.send(user, reply)
+                await item.sent_one()
+        except (SendError, Unreachable) as exc:
+            log.warning("zalo reply not delivered: %s", exc)
 
-    async def _handle(self, interpreted: ZaloEvent, at: datetime | None) -> None:
+    async def _handle(self, item: InboxItem, interpreted: ZaloEvent, at: datetime | None) -> None:
         user = interpreted.user_id
         assert user is not None
         now = self.clock.now()
         at = min(at or now, now)
         if interpreted.action == "unfollow":
             await self.conversations.mark_unfollowed(user, now)
+            item.skip()
             return
-        if interpreted.action == "follow":
-            # [UNCERTAIN] a follow is treated as an interaction that opens the reply window.
-            message = IncomingMessage(
-                CHANNEL, user, user, text="/start", message_id=f"follow:{user}:{at.timestamp()}"
-            )
-            inbound = await self.conversations.record_inbound(user, at, message.message_id, now)
+        # A retry in this process after the database failed keeps the numbered list it read
+        # (record_inbound forgets it once read).
+        message: IncomingMessage | None = item.memo.get("message")
+        if message is None:
+            if interpreted.action == "follow":
+                # [UNCERTAIN] a follow is treated as an interaction that opens the reply window.
+                message = IncomingMessage(
+                    CHANNEL,
+                    user,
+                    user,
+                    text="/start",
+                    message_id=f"follow:{user}:{at.timestamp()}",
+                )
+                inbound = await self.conversations.record_inbound(
+                    user, at, message.message_id, now
+                )
+            else:
+                assert interpreted.message is not None
+                message = interpreted.message
+                inbound = await self.conversations.record_inbound(
+                    user, at, message.message_id, now
+                )
+                message = self._as_button(message, inbound.numbered)
             if inbound.seen_before:
+                item.skip()
                 return
-        else:
-            assert interpreted.message is not None
-            message = interpreted.message
-            inbound = await self.conversations.record_inbound(user, at, message.message_id, now)
-            if inbound.seen_before:
-                return
-            message = self._as_button(message, inbound.numbered)
             if interpreted.quote_id is not None and message.kind == "text":
                 quoted = await self.quotes.quoted(user, interpreted.quote_id)
                 if quoted is not None:
                     message = dataclasses.replace(message, reply_to_text=quoted)
-        for reply in await self.handle(message):
-            await self.sender.send(user, reply)
+            item.memo["message"] = message
+        await item.dispatch(self.handle, message)
 
     def _as_button(
         self, message: IncomingMessage, numbered: list[dict[str, Any]] | None
@@ -208,3 +246,14 @@ class ZaloChannel:
             and not any(ch.isspace() for ch in text)
             and self.is_payload_prefix(prefix)
         )
+
+
+def _update_key(interpreted: ZaloEvent, event: dict[str, Any], raw: bytes) -> str:
+    """The event's dedup key: its message id (`msg_id`, else the signed body's hash, see
+    webhook.interpret), or for a follow/unfollow its kind, user and timestamp."""
+    message = interpreted.message
+    if message is not None and message.message_id is not None:
+        return message.message_id
+    if interpreted.action in ("follow", "unfollow"):
+        return f"{interpreted.action}:{interpreted.user_id}:{event.get('timestamp')}"
+    return "body:" + hashlib.sha256(raw).hexdigest()[:40]

@@ -11,7 +11,7 @@ from alembic import op
 from bot.db.types import UtcDateTime
 
 revision = "0016_officer2"
-down_revision = "0013_privacy"
+down_revision = "0014_inbox"
 branch_labels = None
 depends_on = None
 
