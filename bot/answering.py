@@ -76,11 +76,9 @@ def with_stored_examples(kb: KnowledgeBase, settings: Settings) -> KnowledgeBase
 
     A SQLite file is read with the standard library's sqlite3: the async engine's imports
     alone cost `ask` about half a second of its cold start."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite":
-        return kb.with_examples(_sqlite_examples(url.database))
+    scheme, _, rest = settings.database_url.partition("://")
+    if scheme.split("+")[0] == "sqlite":  # sqlite+aiosqlite:///path: no SQLAlchemy import
+        return kb.with_examples(_sqlite_examples(rest[1:].split("?")[0] or None))
 
     async def read() -> dict[str, list[str]]:
         from bot.db.engine import Database
