@@ -45,6 +45,24 @@ async def start_service(settings: Any, clock: Any, fake: FakeTelegram, **extra: 
     return service
 
 
+# The webhook secret of `webhook_service` (Telegram allows 1–256 of A–Z a–z 0–9 _ -).
+WEBHOOK_SECRET = "s3cret-token_1"
+
+
+@pytest.fixture
+async def webhook_service(settings, clock, fake) -> AsyncIterator[Service]:
+    """The service in webhook mode, its secret WEBHOOK_SECRET."""
+    running = await start_service(
+        settings,
+        clock,
+        fake,
+        public_url="https://bot.example.vn/",
+        telegram_webhook_secret=SecretStr(WEBHOOK_SECRET),
+    )
+    yield running
+    await running.stop()
+
+
 @pytest.fixture
 async def service(settings, clock, fake) -> AsyncIterator[Service]:
     running = await start_service(settings, clock, fake)

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import aiohttp
-import pytest
-from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
@@ -20,10 +17,10 @@ from bot.service import Service
 from handlers.capability import Capability
 from handlers.core import Core
 from handlers.messages import Reply
+from tests.telegram_harness import WEBHOOK_SECRET as SECRET
 from tests.telegram_harness import start_service
 from tests.zalo_fake import post_event, text_event
 
-SECRET = "s3cret-token_1"
 OWNER = 4242
 UNREACHABLE = "postgresql+asyncpg://u@127.0.0.1:1/none"
 ERROR_TEXT = "hệ thống đang gặp sự cố"  # knowledge/ui/core.yaml core.error
@@ -53,19 +50,6 @@ class _Faulty(Capability):
 def _use(service: Service, capability: Capability) -> None:
     app = service.app
     app.dispatcher.core = Core([*app.core._caps.values(), capability])
-
-
-@pytest.fixture
-async def webhook_service(settings, clock, fake) -> AsyncIterator[Service]:
-    running = await start_service(
-        settings,
-        clock,
-        fake,
-        public_url="https://bot.example.vn/",
-        telegram_webhook_secret=SecretStr(SECRET),
-    )
-    yield running
-    await running.stop()
 
 
 async def _post(service: Service, update: dict) -> int:

@@ -3,30 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import aiohttp
-import pytest
-from pydantic import SecretStr
 
 from bot.service import Service
-from tests.telegram_harness import start_service
+from tests.telegram_harness import WEBHOOK_SECRET as SECRET
 
-SECRET = "s3cret-token_1"
 OWNER = 4242
-
-
-@pytest.fixture
-async def webhook_service(settings, clock, fake) -> AsyncIterator[Service]:
-    running = await start_service(
-        settings,
-        clock,
-        fake,
-        public_url="https://bot.example.vn/",
-        telegram_webhook_secret=SecretStr(SECRET),
-    )
-    yield running
-    await running.stop()
 
 
 async def _post(service: Service, update: dict, secret: str | None) -> int:
