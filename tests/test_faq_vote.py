@@ -13,7 +13,7 @@ from knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from knowledge.base import KNOWLEDGE_DIR
 from knowledge.search.focus import focus
 from knowledge.search.models import TrainingSet, build_models, model_path
-from knowledge.search.vote import Vote, decide
+from knowledge.search.vote import Referee, Vote, decide
 from knowledge.topics import load_example_files
 
 
@@ -114,6 +114,46 @@ def test_a_sure_classifier_decides_a_three_way_split() -> None:
     # Only a three-way split: two voters that disagree still need each other.
     two = [_vote("matcher", "ocop"), Vote("classifier", ("thuong_hieu",), (0.99,))]
     assert decide(two, alone=("classifier", 0.5)).winner is None
+
+
+def test_the_referee_vetoes_a_pair_it_does_not_back() -> None:
+    referee = Referee("classifier", min_probability=0.1, min_margin=0.1)
+
+    def pair_without_it(probability: float) -> list[Vote]:
+        return [
+            _vote("matcher", "doi_ung", "muc_ho_tro"),
+            Vote("classifier", ("muc_ho_tro", "doi_ung"), (0.6, probability)),
+            _vote("dense", "doi_ung", "tam_ung"),
+        ]
+
+    # Matcher + dense: the classifier's probability for their topic must reach the floor.
+    assert decide(pair_without_it(0.05), referee=referee).winner is None
+    backed = decide(pair_without_it(0.3), referee=referee)
+    assert (backed.winner, backed.agreeing) == ("doi_ung", ("matcher", "dense"))
+    gone = [*pair_without_it(0.3)[:1], Vote("classifier", ("muc_ho_tro",), (0.9,))]
+    assert decide([*gone, _vote("dense", "doi_ung")], referee=referee).winner is None
+
+    def pair_with_it(second: float) -> list[Vote]:
+        return [
+            _vote("matcher", "tam_ung", "doi_ung"),
+            Vote("classifier", ("doi_ung", "tam_ung"), (0.35, second)),
+            _vote("dense", "doi_ung", "tam_ung"),
+        ]
+
+    # Classifier + dense: the classifier must lead its own second topic clearly.
+    assert decide(pair_with_it(0.3), referee=referee).winner is None
+    assert decide(pair_with_it(0.2), referee=referee).winner == "doi_ung"
+    # The abstention keeps the fused ranking for the buttons.
+    assert decide(pair_with_it(0.3), referee=referee).fused[:2] == ("doi_ung", "tam_ung")
+    # Unanimity and two-voter agreement are not refereed; nor is a spared class.
+    weak = Vote("classifier", ("ocop", "thuong_hieu"), (0.2, 0.19))
+    assert decide([_vote("matcher", "ocop"), weak], referee=referee).winner == "ocop"
+    unanimous = [_vote("matcher", "ocop"), weak, _vote("dense", "ocop")]
+    assert decide(unanimous, referee=referee).winner == "ocop"
+    spared = Referee("classifier", 0.1, 0.1, spared=frozenset({"__oos__"}))
+    oos = [_vote("matcher", "__oos__"), weak, _vote("dense", "__oos__")]
+    assert decide(oos, referee=spared).winner == "__oos__"
+    assert decide(oos, referee=referee).winner is None
 
 
 def test_two_voters_must_both_agree() -> None:

@@ -31,6 +31,38 @@ class Vote:
 
 
 @dataclass(frozen=True, slots=True)
+class Referee:
+    """Caution when only two of three voters agree: the dissent is weighed through one voter's
+    calibrated scores (the classifier's probabilities; the others' scores are not comparable
+    across questions). A pair that leaves the referee out needs the referee's probability for
+    the pair's class to reach `min_probability`; a pair that includes it needs its first class
+    to lead its second by `min_margin`. Otherwise the answerer abstains with its buttons: a
+    wrong answer costs more than three good buttons (issue 11, accented paraphrases wrong
+    12 %). Chosen on the k-fold estimate, bench/eval_answers.py. Classes in `spared` (the
+    out-of-scope class: its majority already declines to answer) are not refereed."""
+
+    voter: str
+    min_probability: float
+    min_margin: float
+    spared: frozenset[str] = frozenset()
+
+    def accepts(self, votes: Sequence[Vote], winner: str, agreeing: Sequence[str]) -> bool:
+        """Whether a two-voter majority on `winner` stands (unanimity and one-voter splits
+        are not its business)."""
+        if len(votes) < 3 or len(agreeing) != 2 or winner in self.spared:
+            return True
+        referee = next((v for v in votes if v.voter == self.voter), None)
+        if referee is None or not referee.ranked:
+            return True
+        if self.voter in agreeing:
+            second = referee.scores[1] if len(referee.scores) > 1 else 0.0
+            return referee.scores[0] - second >= self.min_margin
+        if winner not in referee.ranked:
+            return self.min_probability <= 0
+        return referee.scores[referee.ranked.index(winner)] >= self.min_probability
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     winner: str | None  # a class two voters agree on, or None
     agreeing: tuple[str, ...]  # the voters that named it
@@ -38,7 +70,10 @@ class Decision:
 
 
 def decide(
-    votes: Sequence[Vote], needed: int = 2, alone: tuple[str, float] | None = None
+    votes: Sequence[Vote],
+    needed: int = 2,
+    alone: tuple[str, float] | None = None,
+    referee: Referee | None = None,
 ) -> Decision:
     """The class at least `needed` voters put first, or None; ties cannot occur with three
     voters and needed=2 (two different pairs would need four votes).
@@ -46,7 +81,10 @@ def decide(
     `alone` = (voter, score): when three or more voters all name different classes, that
     voter's class wins if its score reaches `score` (the supervised classifier's probability:
     in a three-way split it was right far more often than the others — k-fold +1.0 point
-    top-1 for +0.1 wrong at 0.5, measured in bench/eval_answers.py)."""
+    top-1 for +0.1 wrong at 0.5, measured in bench/eval_answers.py).
+
+    `referee`: a two-of-three majority that the referee does not back (`Referee.accepts`)
+    abstains, with the same fused ranking as buttons."""
     tops = Counter(v.top for v in votes if v.top is not None)
     winner, count = tops.most_common(1)[0] if tops else (None, 0)
     fused: dict[str, float] = {}
@@ -62,4 +100,6 @@ def decide(
     if count < needed:
         return Decision(None, (), order)
     agreeing = tuple(v.voter for v in votes if v.top == winner)
+    if referee is not None and winner is not None and not referee.accepts(votes, winner, agreeing):
+        return Decision(None, (), order)
     return Decision(winner, agreeing, order)
