@@ -163,13 +163,15 @@ def test_every_faq_payload_fits_telegram_callback_data(kb: KnowledgeBase) -> Non
 
 SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 # Our own held-out sets (bench/data/holdout_quality.jsonl; probe_accented.jsonl: accented
-# paraphrases without the topics' keywords), written without the examples in view: guarded
+# paraphrases without the topics' keywords; probe_long.jsonl: stories whose question only
+# points at their subject), written without the examples in view: guarded
 # like the dev sets so that examples never copy them either.
 GUARDED_SETS = [
     SHARED_EVAL / "dev.jsonl",
     SHARED_EVAL / "dev2.jsonl",
     UNSEEN.with_name("holdout_quality.jsonl"),
     UNSEEN.with_name("probe_accented.jsonl"),
+    UNSEEN.with_name("probe_long.jsonl"),
 ]
 
 

@@ -69,6 +69,30 @@ def test_focus_makes_long_stories_answerable(voting_kb: KnowledgeBase) -> None:
     assert voting_kb.answer(story).topic == "may_moc_thiet_bi"
 
 
+@pytest.mark.parametrize(
+    ("story", "topic"),
+    [
+        (
+            "Xưởng tôi làm giò chả, đang tính mua thêm máy xay thịt công nghiệp và máy đóng gói "
+            "hút chân không. Như vậy có được hỗ trợ không ạ?",
+            "may_moc_thiet_bi",
+        ),
+        (
+            "Cơ sở em nấu rượu men lá, nước thải bã rượu chảy ra ruộng làm bà con phàn nàn. "
+            "Muốn làm bể xử lý thì có được giúp không ạ?",
+            "xu_ly_o_nhiem",
+        ),
+    ],
+)
+def test_a_story_names_what_its_question_points_at(
+    voting_kb: KnowledgeBase, story: str, topic: str
+) -> None:
+    """The question only says "is it supported?": the subject is in the story, which the
+    vote reads whole (the asking sentence alone matched anything)."""
+    assert focus(story).questions[-1].startswith(("Như vậy", "Muốn làm"))
+    assert voting_kb.answer(story).topic == topic
+
+
 # --- the vote ------------------------------------------------------------------------------
 
 
