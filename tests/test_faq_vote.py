@@ -13,7 +13,7 @@ from knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from knowledge.base import KNOWLEDGE_DIR
 from knowledge.search.focus import focus
 from knowledge.search.models import TrainingSet, build_models, model_path
-from knowledge.search.vote import Referee, Vote, decide
+from knowledge.search.vote import Referee, Vote, decide, needs_third
 from knowledge.topics import load_example_files
 
 
@@ -178,6 +178,15 @@ def test_the_referee_vetoes_a_pair_it_does_not_back() -> None:
     oos = [_vote("matcher", "__oos__"), weak, _vote("dense", "__oos__")]
     assert decide(oos, referee=spared).winner == "__oos__"
     assert decide(oos, referee=referee).winner is None
+
+
+def test_the_dense_model_is_asked_on_disagreement_or_an_unsure_agreement() -> None:
+    def fast(top: str, probability: float) -> list[Vote]:
+        return [_vote("matcher", "ocop"), Vote("classifier", (top, "tu_van"), (probability, 0.1))]
+
+    assert not needs_third(fast("ocop", 0.6), "classifier", 0.2)
+    assert needs_third(fast("ocop", 0.15), "classifier", 0.2)
+    assert needs_third(fast("thuong_hieu", 0.9), "classifier", 0.2)
 
 
 def test_two_voters_must_both_agree() -> None:

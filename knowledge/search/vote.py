@@ -69,6 +69,18 @@ class Decision:
     fused: tuple[str, ...]  # every class, best first by reciprocal-rank fusion
 
 
+def needs_third(fast: Sequence[Vote], referee: str, unsure_below: float) -> bool:
+    """Whether the slow third voter (the dense model, ~10–50 ms) must be asked: the fast
+    voters disagree, or they agree while the referee's probability for their class is below
+    `unsure_below` (then a dissenting third voter makes it a two-of-three majority, which the
+    `Referee` checks)."""
+    tops = {v.top for v in fast}
+    if len(tops) != 1 or None in tops:
+        return True
+    sure = next((v.scores[0] for v in fast if v.voter == referee and v.scores), 1.0)
+    return sure < unsure_below
+
+
 def decide(
     votes: Sequence[Vote],
     needed: int = 2,
