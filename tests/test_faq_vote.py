@@ -11,7 +11,7 @@ import pytest
 
 from knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from knowledge.base import KNOWLEDGE_DIR
-from knowledge.search.focus import focus
+from knowledge.search.focus import focus, question_score
 from knowledge.search.models import TrainingSet, build_models, model_path
 from knowledge.search.vote import Referee, Vote, decide, needs_third
 from knowledge.topics import load_example_files
@@ -54,6 +54,14 @@ def test_focus_keeps_the_asking_sentence(message: str, question: str, context: s
     found = focus(message)
     assert found.question == question
     assert found.context == context
+
+
+def test_words_holding_khong_do_not_ask() -> None:
+    found = focus("Tôi muốn mua máy đóng gói hút chân không. Như vậy có được hỗ trợ không?")
+    assert found.question == "Như vậy có được hỗ trợ không?"
+    assert found.context == "Tôi muốn mua máy đóng gói hút chân không"
+    assert question_score("Xưởng làm ô nhiễm không khí") == 0
+    assert question_score("có ô nhiễm không khí không") > 0
 
 
 def test_focus_splits_two_questions() -> None:

@@ -48,6 +48,9 @@ _QUESTION_PHRASES = (
     "cho hoi",
     "xin hoi",
 )
+# Words that hold "không" without asking (air, space, vacuum, aviation): removed before the
+# question words are counted ("máy đóng gói hút chân không" is not a question).
+_NOT_ASKING = re.compile(r"\b(?:khong (?:khi|gian)|(?:chan|hang) khong)\b")
 # Below this many syllables a message is one question, whatever its commas.
 LONG_MESSAGE = 18
 # The answerer reads a story whole (its subject is often in the story: "Tôi định mua lò sấy
@@ -95,6 +98,7 @@ def pieces(text: str) -> list[str]:
 def question_score(piece: str) -> float:
     """How much a piece reads as a question: a "?" or a question word or phrase."""
     folded = " ".join(re.sub(r"[^\w?]", " ", fold(piece)).split())
+    folded = _NOT_ASKING.sub(" ", folded)
     words = folded.replace("?", " ").split()
     score = 2.0 if "?" in folded else 0.0
     score += sum(1.0 for w in words if w in _QUESTION_WORDS)
