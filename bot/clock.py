@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 
 class SystemClock:
@@ -24,3 +25,12 @@ class FrozenClock:
 
     def advance(self, delta: timedelta) -> None:
         self._at += delta
+
+
+if TYPE_CHECKING:
+    # Both clocks, checked by mypy against the Protocol the core reads the time through.
+    from handlers.ports import Clock
+
+    def _conforms(at: datetime) -> None:
+        _system: Clock = SystemClock()
+        _frozen: Clock = FrozenClock(at)

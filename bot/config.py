@@ -136,14 +136,6 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    @property
-    def telegram_enabled(self) -> bool:
-        return self.telegram_token is not None
-
-    @property
-    def zalo_enabled(self) -> bool:
-        return self.zalo_app_id is not None and self.zalo_oa_secret is not None
-
 
 class ConfigError(Exception):
     """A bad setting, described with the environment variable it came from."""

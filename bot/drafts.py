@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docx import Document as new_docx
 from docx.document import Document as DocxDocument
@@ -273,3 +274,11 @@ def _no_border(style: BaseOxmlElement) -> None:
     if p_pr is not None:
         for border in p_pr.findall(qn("w:pBdr")):
             p_pr.remove(border)
+
+
+if TYPE_CHECKING:
+    # Checked by mypy against the Protocol the intake and erasure write files through.
+    from handlers.ports import DraftRenderer
+
+    def _conforms() -> None:
+        _renderer: DraftRenderer = DocxRenderer()

@@ -20,18 +20,14 @@ from bot.channels.base import Sender
 from bot.config import Settings
 from bot.db import audience as audiences
 from bot.db import outbox as outbox_rows
+from bot.db import tables
 from bot.db.engine import Database
-from bot.db.models_reminders import Deadline, Subscription
 from bot.db.reminders import view_of
-from bot.db.types import table_of
 from bot.outbox import DispatchReport, OutboxDelivery
 from handlers.deadlines import DeadlineView, plan_occurrences, reminder_reply
 from handlers.messages import Target
 from handlers.ports import Clock
 from knowledge import KnowledgeBase
-
-_deadlines = table_of(Deadline)
-_subs = table_of(Subscription)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +67,13 @@ class ReminderJobs:
         """Queue the occurrences not yet in the outbox; the number of rows added."""
         now = now or self.clock.now()
         since = now.astimezone(self.tz).date() - timedelta(days=1)
-        active = (_deadlines.c.deleted_at.is_(None), _deadlines.c.due_on >= since)
+        active = (tables.deadlines.c.deleted_at.is_(None), tables.deadlines.c.due_on >= since)
         async with self.db.transaction() as session:
             stale = (
                 await session.execute(
-                    select(_deadlines).where(
-                        *active, _deadlines.c.materialized_revision < _deadlines.c.revision
+                    select(tables.deadlines).where(
+                        *active,
+                        tables.deadlines.c.materialized_revision < tables.deadlines.c.revision,
                     )
                 )
             ).all()
@@ -89,8 +86,11 @@ class ReminderJobs:
                 )
                 added += await self._queue(session, view, people.all(), now)
                 await session.execute(
-                    update(_deadlines)
-                    .where(_deadlines.c.id == row.id, _deadlines.c.revision == row.revision)
+                    update(tables.deadlines)
+                    .where(
+                        tables.deadlines.c.id == row.id,
+                        tables.deadlines.c.revision == row.revision,
+                    )
                     .values(materialized_revision=row.revision)
                 )
         return added + await self._catch_up_subscribers(now, active)
@@ -99,14 +99,19 @@ class ReminderJobs:
         async with self.db.transaction() as session:
             changed = (
                 await session.execute(
-                    select(_subs.c.user_id, _subs.c.changed_at).where(
-                        _subs.c.status == "subscribed",
-                        (_subs.c.materialized_at.is_(None))
-                        | (_subs.c.materialized_at < _subs.c.changed_at),
+                    select(
+                        tables.subscriptions.c.user_id, tables.subscriptions.c.changed_at
+                    ).where(
+                        tables.subscriptions.c.status == "subscribed",
+                        (tables.subscriptions.c.materialized_at.is_(None))
+                        | (
+                            tables.subscriptions.c.materialized_at
+                            < tables.subscriptions.c.changed_at
+                        ),
                     )
                 )
             ).all()
-            found = await session.execute(select(_deadlines).where(*active))
+            found = await session.execute(select(tables.deadlines).where(*active))
             deadlines = [view_of(r) for r in found]
         added = 0
         for sub in changed:
@@ -116,8 +121,11 @@ class ReminderJobs:
                     people = (await session.execute(query)).all()
                     added += await self._queue(session, view, people, now)
                 await session.execute(
-                    update(_subs)
-                    .where(_subs.c.user_id == sub.user_id, _subs.c.changed_at == sub.changed_at)
+                    update(tables.subscriptions)
+                    .where(
+                        tables.subscriptions.c.user_id == sub.user_id,
+                        tables.subscriptions.c.changed_at == sub.changed_at,
+                    )
                     .values(materialized_at=now)
                 )
         return added

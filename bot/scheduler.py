@@ -7,12 +7,14 @@ the next one, so jobs coalesce and never overlap.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC
 from typing import Any
 
+from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -28,22 +30,29 @@ class Ticker:
         self._last_beat: float | None = None
         self.failures: dict[str, int] = {}
         self._running: set[asyncio.Task[Any]] = set()
+        self._shut_down = asyncio.Event()
+        done = EVENT_SCHEDULER_SHUTDOWN
+        self._scheduler.add_listener(lambda _event: self._shut_down.set(), done)
         self.add("heartbeat", self._beat, heartbeat_seconds)
 
     def add(self, name: str, job: Job, seconds: float) -> None:
         """Run `job` every `seconds`; a failure is logged and counted, the ticker goes on."""
 
-        async def run() -> None:
-            task = asyncio.current_task()
-            if task is not None:
-                self._running.add(task)
+        async def guarded() -> None:
             try:
                 await job()
             except Exception:
                 self.failures[name] = self.failures.get(name, 0) + 1
                 log.exception("scheduled job %s failed", name)
-            finally:
-                self._running.discard(task)
+
+        async def run() -> None:
+            # The job runs in a task of its own: APScheduler's shutdown cancels the tasks it
+            # started at once, while `stop` gives a running job its grace period.
+            task = asyncio.create_task(guarded(), name=f"ticker:{name}")
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(task)
 
         self._scheduler.add_job(
             run,
@@ -64,13 +73,17 @@ class Ticker:
         self._scheduler.start()
 
     def shutdown(self) -> None:
-        """Stop ticking; jobs already running go on (see `stop`)."""
+        """Stop ticking; jobs already running go on (see `stop`). AsyncIOScheduler shuts down
+        in a callback of the event loop, so a tick may still start a job until that ran."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
-        """Stop ticking and let running jobs finish (an outbox pass mid-send), then cancel."""
-        self.shutdown()
+        """Stop ticking and let running jobs finish (an outbox pass mid-send), then cancel.
+        Once this returns no job runs or starts (the caller closes the database next)."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+            await self._shut_down.wait()
         if not self._running:
             return
         _, pending = await asyncio.wait(set(self._running), timeout=grace_seconds)

@@ -6,12 +6,11 @@ from typing import Any
 
 from handlers.capability import StaleButton
 from handlers.context import Context
+from handlers.intake_view import CAP
 from handlers.menu import main_menu
 from handlers.messages import Button, Reply
 from handlers.ports import DraftRenderer
 from knowledge.forms.schema import Form
-
-CAP = "intake"
 
 
 async def has_consent(ctx: Context, form: Form, bucket: dict[str, Any]) -> bool:

@@ -5,6 +5,8 @@ import sys
 
 import pytest
 
+from bot.channels.telegram.settings import telegram_config
+from bot.channels.zalo.settings import zalo_config
 from bot.config import ConfigError, QuietHours, load_settings
 from handlers.messages import Target
 
@@ -21,8 +23,9 @@ def test_defaults_match_the_spec():
     assert (s.http_host, s.http_port) == ("0.0.0.0", 8080)
     assert s.zalo_api_base == "https://openapi.zalo.me"
     assert s.zalo_oauth_base == "https://oauth.zaloapp.com"
-    assert not s.telegram_enabled
-    assert not s.zalo_enabled
+    # No channel but the console until its settings are given (each channel decides).
+    assert telegram_config(s) is None
+    assert zalo_config(s) is None
 
 
 def test_environment_values_are_parsed(monkeypatch):

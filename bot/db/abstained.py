@@ -7,12 +7,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models_faq import AbstainedQuestionRow
-from bot.db.types import table_of
+from bot.db import tables
 from bot.db.upsert import insert_for
 from handlers.ports import AbstainedQuestion
 
-_table = table_of(AbstainedQuestionRow)
 _MAX = 300
 
 
@@ -25,7 +23,7 @@ class AbstainedQuestionRepository:
         self, *, key: str, text: str, reason: str, now: datetime, user_id: int | None = None
     ) -> None:
         key, text = key[:_MAX], text[:_MAX]
-        stmt = insert_for(self.dialect, _table).values(
+        stmt = insert_for(self.dialect, tables.abstained).values(
             key=key,
             text=text,
             reason=reason,
@@ -35,9 +33,9 @@ class AbstainedQuestionRepository:
             asked_by=user_id,
         )
         stmt = stmt.on_conflict_do_update(
-            index_elements=[_table.c.key],
+            index_elements=[tables.abstained.c.key],
             set_={
-                "count": _table.c.count + 1,
+                "count": tables.abstained.c.count + 1,
                 "text": text,
                 "reason": reason,
                 "last_seen_at": now,
@@ -48,8 +46,10 @@ class AbstainedQuestionRepository:
 
     async def most_frequent(self, limit: int) -> list[AbstainedQuestion]:
         rows = await self.session.execute(
-            select(_table.c.text, _table.c.count, _table.c.last_seen_at)
-            .order_by(_table.c.count.desc(), _table.c.last_seen_at.desc())
+            select(
+                tables.abstained.c.text, tables.abstained.c.count, tables.abstained.c.last_seen_at
+            )
+            .order_by(tables.abstained.c.count.desc(), tables.abstained.c.last_seen_at.desc())
             .limit(limit)
         )
         return [AbstainedQuestion(r.text, r[1], r.last_seen_at) for r in rows]

@@ -9,25 +9,12 @@ from sqlalchemy import and_, exists, or_, select, update
 
 from bot.db import audience as audiences
 from bot.db import outbox as outbox_rows
+from bot.db import tables
 from bot.db.broadcasts import BroadcastRepository
-from bot.db.models import User
-from bot.db.models_reminders import (
-    Deadline,
-    DeadlineDone,
-    SubmissionHolder,
-    Subscription,
-)
-from bot.db.types import table_of
 from bot.db.upsert import insert_for
 from handlers.deadline_store import SubscriptionView
 from handlers.deadlines import Audience, DeadlineDraft, DeadlineView
 from handlers.messages import Reply, Target
-
-_deadlines = table_of(Deadline)
-_subs = table_of(Subscription)
-_done = table_of(DeadlineDone)
-_holders = table_of(SubmissionHolder)
-_users = table_of(User)
 
 
 def reminder_key_prefix(deadline_id: int) -> str:
@@ -65,14 +52,18 @@ def view_of(row: Any) -> DeadlineView:
 
 def _concerning(user_id: int) -> Any:
     """Deadlines addressed to this user: all, their sector, their dossiers, their own."""
-    kind, value = _deadlines.c.audience_kind, _deadlines.c.audience_value
+    kind, value = tables.deadlines.c.audience_kind, tables.deadlines.c.audience_value
     sector = (
         select(audiences.user_sector())
-        .select_from(_users.outerjoin(_subs, _subs.c.user_id == _users.c.id))
-        .where(_users.c.id == user_id)
+        .select_from(
+            tables.users.outerjoin(
+                tables.subscriptions, tables.subscriptions.c.user_id == tables.users.c.id
+            )
+        )
+        .where(tables.users.c.id == user_id)
         .scalar_subquery()
     )
-    held = select(_holders.c.submission_ref).where(_holders.c.user_id == user_id)
+    held = select(tables.holders.c.submission_ref).where(tables.holders.c.user_id == user_id)
     return or_(
         kind == "all",
         and_(kind == "sector", value == sector),
@@ -85,7 +76,11 @@ class RemindersRepository(BroadcastRepository):
     """Deadlines, subscriptions, done marks and snoozes; broadcasts come from the base."""
 
     async def subscription(self, user_id: int) -> SubscriptionView | None:
-        row = (await self.session.execute(select(_subs).where(_subs.c.user_id == user_id))).first()
+        row = (
+            await self.session.execute(
+                select(tables.subscriptions).where(tables.subscriptions.c.user_id == user_id)
+            )
+        ).first()
         return None if row is None else SubscriptionView(row.status == "subscribed", row.sector)
 
     async def set_subscription(
@@ -95,9 +90,11 @@ class RemindersRepository(BroadcastRepository):
         values: dict[str, Any] = {"status": status, "changed_at": now}
         if sector is not None:
             values["sector"] = sector
-        stmt = insert_for(self.dialect, _subs).values(user_id=user_id, **values)
+        stmt = insert_for(self.dialect, tables.subscriptions).values(user_id=user_id, **values)
         await self.session.execute(
-            stmt.on_conflict_do_update(index_elements=[_subs.c.user_id], set_=values)
+            stmt.on_conflict_do_update(
+                index_elements=[tables.subscriptions.c.user_id], set_=values
+            )
         )
         await outbox_rows.set_muted(self.session, user_id, muted=not subscribed)
 
@@ -105,17 +102,21 @@ class RemindersRepository(BroadcastRepository):
         """Remember the user's sector; True when it changed. A subscriber's change is
         caught up by the scheduler (sector deadlines already planned reach them too)."""
         changed = await self.session.execute(
-            update(_users)
+            update(tables.users)
             .where(
-                _users.c.id == user_id, or_(_users.c.sector.is_(None), _users.c.sector != sector)
+                tables.users.c.id == user_id,
+                or_(tables.users.c.sector.is_(None), tables.users.c.sector != sector),
             )
             .values(sector=sector)
         )
         if not getattr(changed, "rowcount", 0):
             return False
         await self.session.execute(
-            update(_subs)
-            .where(_subs.c.user_id == user_id, _subs.c.status == "subscribed")
+            update(tables.subscriptions)
+            .where(
+                tables.subscriptions.c.user_id == user_id,
+                tables.subscriptions.c.status == "subscribed",
+            )
             .values(changed_at=now)
         )
         return True
@@ -125,17 +126,17 @@ class RemindersRepository(BroadcastRepository):
     ) -> list[DeadlineView]:
         """What concerns this user (whether or not they subscribed), minus what they finished."""
         finished = exists().where(
-            _done.c.deadline_id == _deadlines.c.id, _done.c.user_id == user_id
+            tables.done.c.deadline_id == tables.deadlines.c.id, tables.done.c.user_id == user_id
         )
         rows = await self.session.execute(
-            select(_deadlines)
+            select(tables.deadlines)
             .where(
-                _deadlines.c.deleted_at.is_(None),
-                _deadlines.c.due_on >= today,
+                tables.deadlines.c.deleted_at.is_(None),
+                tables.deadlines.c.due_on >= today,
                 _concerning(user_id),
                 ~finished,
             )
-            .order_by(_deadlines.c.due_on, _deadlines.c.id)
+            .order_by(tables.deadlines.c.due_on, tables.deadlines.c.id)
             .limit(limit)
         )
         return [view_of(row) for row in rows]
@@ -144,7 +145,7 @@ class RemindersRepository(BroadcastRepository):
         self, draft: DeadlineDraft, created_by: int | None, now: datetime
     ) -> int:
         stmt = (
-            _deadlines.insert()
+            tables.deadlines.insert()
             .values(
                 **draft_values(draft),
                 created_by=created_by,
@@ -153,17 +154,19 @@ class RemindersRepository(BroadcastRepository):
                 created_at=now,
                 updated_at=now,
             )
-            .returning(_deadlines.c.id)
+            .returning(tables.deadlines.c.id)
         )
         deadline_id: int = (await self.session.execute(stmt)).scalar_one()
         return deadline_id
 
     async def update_deadline(self, deadline_id: int, draft: DeadlineDraft, now: datetime) -> bool:
         result = await self.session.execute(
-            update(_deadlines)
-            .where(_deadlines.c.id == deadline_id, _deadlines.c.deleted_at.is_(None))
-            .values(**draft_values(draft), revision=_deadlines.c.revision + 1, updated_at=now)
-            .returning(_deadlines.c.id)
+            update(tables.deadlines)
+            .where(tables.deadlines.c.id == deadline_id, tables.deadlines.c.deleted_at.is_(None))
+            .values(
+                **draft_values(draft), revision=tables.deadlines.c.revision + 1, updated_at=now
+            )
+            .returning(tables.deadlines.c.id)
         )
         if result.first() is None:
             return False
@@ -172,10 +175,10 @@ class RemindersRepository(BroadcastRepository):
 
     async def delete_deadline(self, deadline_id: int, now: datetime) -> bool:
         result = await self.session.execute(
-            update(_deadlines)
-            .where(_deadlines.c.id == deadline_id, _deadlines.c.deleted_at.is_(None))
+            update(tables.deadlines)
+            .where(tables.deadlines.c.id == deadline_id, tables.deadlines.c.deleted_at.is_(None))
             .values(deleted_at=now, updated_at=now)
-            .returning(_deadlines.c.id)
+            .returning(tables.deadlines.c.id)
         )
         if result.first() is None:
             return False
@@ -188,9 +191,9 @@ class RemindersRepository(BroadcastRepository):
 
     async def concerns(self, deadline_id: int, user_id: int) -> bool:
         row = await self.session.execute(
-            select(_deadlines.c.id).where(
-                _deadlines.c.id == deadline_id,
-                _deadlines.c.deleted_at.is_(None),
+            select(tables.deadlines.c.id).where(
+                tables.deadlines.c.id == deadline_id,
+                tables.deadlines.c.deleted_at.is_(None),
                 _concerning(user_id),
             )
         )
@@ -199,8 +202,8 @@ class RemindersRepository(BroadcastRepository):
     async def get_deadline(self, deadline_id: int) -> DeadlineView | None:
         row = (
             await self.session.execute(
-                select(_deadlines).where(
-                    _deadlines.c.id == deadline_id, _deadlines.c.deleted_at.is_(None)
+                select(tables.deadlines).where(
+                    tables.deadlines.c.id == deadline_id, tables.deadlines.c.deleted_at.is_(None)
                 )
             )
         ).first()
@@ -210,13 +213,13 @@ class RemindersRepository(BroadcastRepository):
         self, kind: str, from_day: date, limit: int = 30
     ) -> list[DeadlineView]:
         rows = await self.session.execute(
-            select(_deadlines)
+            select(tables.deadlines)
             .where(
-                _deadlines.c.kind == kind,
-                _deadlines.c.deleted_at.is_(None),
-                _deadlines.c.due_on >= from_day,
+                tables.deadlines.c.kind == kind,
+                tables.deadlines.c.deleted_at.is_(None),
+                tables.deadlines.c.due_on >= from_day,
             )
-            .order_by(_deadlines.c.due_on, _deadlines.c.id)
+            .order_by(tables.deadlines.c.due_on, tables.deadlines.c.id)
             .limit(limit)
         )
         return [view_of(row) for row in rows]
@@ -224,7 +227,7 @@ class RemindersRepository(BroadcastRepository):
     async def mark_done(self, deadline_id: int, user_id: int, now: datetime) -> bool:
         if await self.get_deadline(deadline_id) is None:
             return False
-        stmt = insert_for(self.dialect, _done).values(
+        stmt = insert_for(self.dialect, tables.done).values(
             deadline_id=deadline_id, user_id=user_id, done_at=now
         )
         await self.session.execute(stmt.on_conflict_do_nothing())
@@ -262,7 +265,7 @@ class RemindersRepository(BroadcastRepository):
     async def add_submission_milestones(
         self, submission_ref: str, user_id: int, drafts: list[DeadlineDraft], now: datetime
     ) -> list[int]:
-        holder = insert_for(self.dialect, _holders).values(
+        holder = insert_for(self.dialect, tables.holders).values(
             submission_ref=submission_ref, user_id=user_id
         )
         await self.session.execute(holder.on_conflict_do_nothing())
@@ -271,8 +274,8 @@ class RemindersRepository(BroadcastRepository):
     async def find_user(self, channel: str, external_id: str) -> int | None:
         return (
             await self.session.execute(
-                select(_users.c.id).where(
-                    _users.c.channel == channel, _users.c.external_id == external_id
+                select(tables.users.c.id).where(
+                    tables.users.c.channel == channel, tables.users.c.external_id == external_id
                 )
             )
         ).scalar()

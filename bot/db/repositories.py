@@ -267,6 +267,7 @@ async def prune_processed(session: AsyncSession, now: datetime) -> int:
 if TYPE_CHECKING:
     # The storage implementations, checked by mypy against the Protocols handlers use.
     from bot.config import QuietHours
+    from handlers.checkin_store import CheckinStore
     from handlers.deadline_store import RemindersPort
     from handlers.deadlines import QuietWindow
     from handlers.ports import (
@@ -284,4 +285,5 @@ if TYPE_CHECKING:
         _faq: AbstainedQuestionsPort = AbstainedQuestionRepository(session)
         _reminders: RemindersPort = RemindersRepository(session)
         _tickets: TicketStore = TicketRepository(session, now)
+        _checkins: CheckinStore = CheckinRepository(session, now)
         _window: QuietWindow = quiet

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.channels.base import ChannelDeps, ChannelSpec, Pace
+from bot.channels.base import Channel, ChannelDeps, ChannelSpec, Pace, Sender
 from bot.channels.telegram import models  # noqa: F401 - registers the channel's tables
 from bot.channels.telegram.settings import PACE, telegram_config
 
@@ -29,7 +29,7 @@ class TelegramPushChannel:
     name = CHANNEL
     pace: Pace = PACE
 
-    def __init__(self, sender: Any, bot: Any) -> None:
+    def __init__(self, sender: Sender, bot: Any) -> None:
         self.sender, self._bot = sender, bot
 
     def routes(self) -> Sequence[web.RouteDef]:
@@ -51,7 +51,7 @@ class TelegramPushChannel:
 def spec(limits: Limits | None = None) -> ChannelSpec:
     """The registry entry; tests pass faster `limits` than Telegram's."""
 
-    def build(deps: ChannelDeps) -> Any:
+    def build(deps: ChannelDeps) -> Channel | None:
         config = telegram_config(deps.settings, limits)
         if config is None:
             return None

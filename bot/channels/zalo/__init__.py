@@ -8,14 +8,12 @@ refresh), held.py (pushes the window holds, reported to officers), repository.py
 
 from __future__ import annotations
 
-from typing import Any
-
-from bot.channels.base import ChannelDeps, ChannelSpec
+from bot.channels.base import Channel, ChannelDeps, ChannelSpec
 from bot.channels.zalo import models  # noqa: F401 - registers the channel's tables
 from bot.channels.zalo.settings import CHANNEL, PACE, zalo_config
 
 
-def build(deps: ChannelDeps) -> Any:
+def build(deps: ChannelDeps) -> Channel | None:
     if zalo_config(deps.settings) is None:
         return None
     from bot.channels.zalo.channel import ZaloChannel
