@@ -1,0 +1,247 @@
+"""Outbound durability (issue 17): claimed → sending (committed before the platform call) → sent
+with the platform's ids; what a crash or a database outage leaves behind, on a real database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.engine import make_url
+
+from bot.channels.base import Pace
+from bot.db.engine import Database
+from bot.db.erasure import erase_person
+from bot.db.models import OutboxMessage, User
+from bot.db.repositories import SqlStore
+from bot.outbox import OutboxDelivery
+from handlers.messages import Reply, Target
+from tests.conftest import PG_URL
+from tests.fakes import RecordingSender
+from tests.remkit import jobs_for, officer, outbox_rows
+from tests.test_inbox_durability import DroppingProxy
+from tests.transcript import Chat
+
+_outbox = OutboxMessage.__table__
+
+
+async def _enqueue(app, key, *, chat="42", kind="reminder", user_id=None, channel="console"):
+    async with app.db.transaction() as session:
+        return await SqlStore(session, app.clock.now()).outbox.enqueue(
+            key=key,
+            target=Target(channel, chat),
+            reply=Reply(f"Dạ, nhắc {key}"),
+            due_at=app.clock.now(),
+            kind=kind,
+            user_id=user_id,
+        )
+
+
+class WatchingSender(RecordingSender):
+    """Reads its row from the database while 'on the network': what a crash would leave."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__()
+        self.db = db
+        self.seen: list[tuple[str, bool]] = []
+
+    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        async with self.db.transaction() as session:
+            row = (await session.execute(select(_outbox))).one()
+        self.seen.append((row.status, row.attempted_at is not None))
+        return await super().send(chat_id, reply)
+
+
+async def test_a_row_is_marked_sending_before_the_call_and_keeps_the_message_id(app, clock):
+    await _enqueue(app, "r1")
+    sender = WatchingSender(app.db)
+    report = await OutboxDelivery(app.db, {"console": sender}, clock).dispatch_once()
+    assert sender.seen == [("sending", True)], "committed before the platform call"
+    (row,) = await outbox_rows(app)
+    assert (row.status, row.platform_message_id) == ("sent", "m1")
+    assert row.attempted_at == clock.now() == row.sent_at
+    assert report.sent == [row.id]
+
+
+async def test_a_stale_claim_is_taken_again_and_sent_once(app, clock):
+    await _enqueue(app, "r1")
+    async with app.db.transaction() as session:
+        await session.execute(update(_outbox).values(status="claimed", claimed_at=clock.now()))
+    sender = RecordingSender()
+    dispatcher = OutboxDelivery(app.db, {"console": sender}, clock)
+    assert (await dispatcher.dispatch_once()).sent == [], "another instance may still hold it"
+    clock.advance(timedelta(minutes=2, seconds=1))
+    assert len((await dispatcher.dispatch_once()).sent) == 1
+    assert len(sender.sent) == 1
+
+
+class HangingSender(RecordingSender):
+    """Never answers its `hang_on`-th send (1-based): the process dies in the platform call."""
+
+    def __init__(self, hang_on: int) -> None:
+        super().__init__()
+        self.hang_on, self.calls = hang_on, 0
+        self.hanging = asyncio.Event()
+
+    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        self.calls += 1
+        if self.calls == self.hang_on:
+            self.hanging.set()
+            await asyncio.Event().wait()
+        return await super().send(chat_id, reply)
+
+
+async def _crash_mid_send(jobs: Any, sender: HangingSender) -> None:
+    pass_ = asyncio.create_task(jobs.dispatch())
+    await sender.hanging.wait()
+    pass_.cancel()  # as SIGKILL: nothing after the platform call is written
+    with contextlib.suppress(asyncio.CancelledError):
+        await pass_
+
+
+async def test_a_broadcast_row_in_doubt_is_never_resent_and_officers_get_one_notice(app, clock):
+    owners = [Chat(app.dispatcher, user=f"owner-{i}") for i in range(3)]
+    for owner in owners:
+        await owner.press("rem:sub")
+    boss = officer(app)
+    await boss.say("/phatthanh Hội chợ làng nghề mở đăng ký đến 30/6.")
+    await boss.press("rem:bc_ok")
+    crashed = HangingSender(hang_on=2)
+    await _crash_mid_send(jobs_for(app, clock, crashed, concurrency=1), crashed)
+    statuses = [r.status for r in await outbox_rows(app, kind="broadcast")]
+    assert statuses == ["sent", "sending", "claimed"]
+
+    sender = RecordingSender()
+    restarted = jobs_for(app, clock, sender)
+    report = await restarted.dispatch()
+    assert (report.sent, report.uncertain) == ([], []), "within the lease and the claim"
+    clock.advance(timedelta(seconds=61))
+    report = await restarted.dispatch()
+    assert len(report.uncertain) == 1
+    assert report.sent == [], "the claimed row waits out its claim timeout"
+    clock.advance(timedelta(minutes=2))
+    report = await restarted.dispatch()
+    assert (len(report.sent), report.uncertain) == (1, [])
+    rows = await outbox_rows(app, kind="broadcast")
+    assert [r.status for r in rows] == ["sent", "uncertain", "sent"]
+    in_doubt = rows[1].chat_id
+    assert [chat for chat, _ in crashed.sent + sender.sent].count(in_doubt) == 0, "not resent"
+    assert len(crashed.sent + sender.sent) == 2
+
+    (notice,) = await outbox_rows(app, kind="notice")
+    assert notice.dedupe_key == "bc-uncertain:1"
+    assert (notice.channel, notice.chat_id) == ("telegram", "-100500")  # BOT_OFFICER_CHAT
+    assert "đợt phát thanh #1 có 1 tin không chắc đã tới" in notice.payload["text"]
+    await boss.say("/ketquaphat 1")
+    assert "đã gửi 2, lỗi 0, không liên lạc được 0, đang chờ 0, không chắc đã tới 1" in boss.text
+
+
+async def test_a_reminder_in_doubt_goes_back_to_pending_and_is_sent_again(app, clock):
+    await _enqueue(app, "r1")
+    crashed = HangingSender(hang_on=1)
+    await _crash_mid_send(jobs_for(app, clock, crashed), crashed)
+    (row,) = await outbox_rows(app)
+    assert row.status == "sending"
+    sender = RecordingSender()
+    restarted = jobs_for(app, clock, sender)
+    clock.advance(timedelta(seconds=59))
+    assert (await restarted.dispatch()).resent_after_crash == []
+    clock.advance(timedelta(seconds=2))
+    report = await restarted.dispatch()
+    assert (report.resent_after_crash, report.sent) == ([row.id], [row.id])
+    assert len(sender.sent) == 1, "at least once: a reminder twice beats one lost"
+    assert await outbox_rows(app, kind="notice") == [], "only broadcasts are told to officers"
+
+
+class ErasingSender(RecordingSender):
+    """While the first push is on the network, the owner of the next one erases their data."""
+
+    def __init__(self, app: Any, user_id: int) -> None:
+        super().__init__()
+        self.app, self.user_id = app, user_id
+
+    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        if not self.sent:
+            async with self.app.db.transaction() as session:
+                await erase_person(session, self.user_id, self.app.clock.now())
+        return await super().send(chat_id, reply)
+
+
+async def test_erasure_cancels_a_claimed_row_before_it_is_sent(app, clock):
+    owner = Chat(app.dispatcher, user="owner-1")
+    await owner.say("xin chào")
+    async with app.db.transaction() as session:
+        user_id = (await session.execute(select(User.id))).scalar_one()
+    await _enqueue(app, "notice", chat="officers", kind="notice")
+    await _enqueue(app, "mine", chat="owner-1", user_id=user_id)
+    sender = ErasingSender(app, user_id)
+    dispatcher = OutboxDelivery(app.db, {"console": sender}, clock, concurrency=1)
+    report = await dispatcher.dispatch_once()
+    assert [chat for chat, _ in sender.sent] == ["officers"]
+    (mine,) = await outbox_rows(app, dedupe_key="mine")
+    assert mine.status == "cancelled"
+    assert report.lost_claim == [mine.id]
+
+
+class OutageSender(RecordingSender):
+    """Its push takes the database away (the proxy drops every connection) for a while."""
+
+    def __init__(self, proxy: DroppingProxy, seconds: float) -> None:
+        super().__init__("other")
+        self.proxy, self.seconds = proxy, seconds
+        self.back: asyncio.Task[None] | None = None
+
+    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        await self.proxy.stop()
+
+        async def restore() -> None:
+            await asyncio.sleep(self.seconds)
+            await self.proxy.start()
+
+        self.back = asyncio.create_task(restore())
+        return await super().send(chat_id, reply)
+
+
+@pytest.mark.skipif(not PG_URL, reason="the outage is a TCP proxy in front of PostgreSQL")
+async def test_a_database_outage_while_marking_and_recording_is_waited_out(
+    app, clock, database_url, caplog
+):
+    """Row A (channel "other") takes the database down for 3 s as it is sent; the pushes to
+    chat 42 (paced 1.5 s apart) are marked while the database is away."""
+    await _enqueue(app, "a", channel="other", chat="x")
+    await _enqueue(app, "b1")
+    await _enqueue(app, "b2")
+    target = make_url(database_url)
+    proxy = DroppingProxy(target.host or "127.0.0.1", target.port or 5432)
+    await proxy.start()
+    db = Database(target.set(host="127.0.0.1", port=proxy.port).render_as_string(False))
+    outage = OutageSender(proxy, seconds=3.0)
+    console = RecordingSender()
+    dispatcher = OutboxDelivery(
+        db,
+        {"other": outage, "console": console},
+        clock,
+        paces={"console": Pace(per_chat_interval=1.5), "other": Pace()},
+    )
+    caplog.set_level(logging.WARNING, logger="bot.outbox")
+    try:
+        report = await dispatcher.dispatch_once()
+        assert outage.back is not None
+        await outage.back
+    finally:
+        await db.dispose()
+        with contextlib.suppress(AssertionError):
+            await proxy.stop()
+    rows = await outbox_rows(app)
+    assert {r.dedupe_key: r.status for r in rows} == {"a": "sent", "b1": "sent", "b2": "sent"}
+    assert len(report.sent) == 3
+    assert (len(outage.sent), len(console.sent)) == (1, 2), "each pushed once"
+    retried = " ".join(r.getMessage() for r in caplog.records)
+    ids = {r.dedupe_key: r.id for r in rows}
+    assert f"recording row {ids['a']} sent" in retried, "the outage was met while recording"
+    marked = [f"marking row {ids[k]} sending" in retried for k in ("b1", "b2")]
+    assert any(marked), "and while marking"
