@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
@@ -19,10 +21,12 @@ from bot.db.erasure import erase_person
 from bot.db.models import OutboxMessage, User
 from bot.db.repositories import SqlStore
 from bot.outbox import OutboxDelivery
+from bot.reminders_command import dispatch_command
 from handlers.messages import Reply, Target
 from tests.conftest import PG_URL
 from tests.fakes import RecordingSender
 from tests.remkit import jobs_for, officer, outbox_rows
+from tests.telegram_harness import TOKEN
 from tests.test_inbox_durability import DroppingProxy
 from tests.transcript import Chat
 
@@ -226,3 +230,21 @@ async def test_a_database_outage_while_marking_is_waited_out(app, clock, databas
     assert len(sender.sent) == 2, "each pushed once"
     retried = " ".join(r.getMessage() for r in caplog.records)
     assert f"marking row {rows[1].id} sending" in retried, "the outage was met while marking"
+
+
+async def test_reminders_dispatch_prints_the_rows_in_doubt(app, settings, clock, fake):
+    await _enqueue(app, "bc:5:1", kind="broadcast", channel="telegram", chat="4242")
+    await _enqueue(app, "rem:1:1:1:0", channel="telegram", chat="4343")
+    async with app.db.transaction() as session:
+        left = clock.now() - timedelta(minutes=2)  # a process died mid-send two minutes ago
+        await session.execute(update(_outbox).values(status="sending", attempted_at=left))
+    with_token = settings.model_copy(
+        update={"telegram_token": SecretStr(TOKEN), "telegram_base_url": fake.base_url}
+    )
+    out = io.StringIO()
+    assert await dispatch_command(with_token, clock.now().isoformat(), out) == 0
+    assert "uncertain=1 resent_after_crash=1" in out.getvalue()
+    assert fake.made("sendMessage", "4242") == [], "a broadcast in doubt is not resent"
+    assert len(fake.made("sendMessage", "4343")) == 1
+    [notice] = fake.made("sendMessage", "-100500")
+    assert "đợt phát thanh #5 có 1 tin không chắc đã tới" in notice.params["text"]
