@@ -228,6 +228,12 @@ class OutboxDelivery:
             return
         if time.monotonic() - started > REPACE_AFTER:
             await pacer.wait(row.chat_id)
+        await self._send(row, current, report)
+
+    async def _send(
+        self, row: Any, current: Callable[[], datetime], report: DispatchReport
+    ) -> None:
+        """The platform call of a row marked sending, and its outcome recorded at once."""
         try:
             ids = await self.senders[row.channel].send(row.chat_id, Reply.from_dict(row.payload))
         except OutsideWindow as exc:
