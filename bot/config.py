@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # Seconds an inbound update stays claimed by one process (renewed while it works on it);
     # after a crash another process, or this one restarted, takes it again after this long.
     inbox_lease_seconds: float = Field(default=30.0, ge=1.0, le=3600.0)
+    # Seconds an outbox row may stay "sending" (marked just before the platform call); past
+    # it, after a crash or a long database outage, a broadcast row is "uncertain" (never
+    # resent, officers told) and any other row is sent again (bot/outbox.py, issue 17).
+    outbox_sending_lease_seconds: float = Field(default=60.0, ge=1.0, le=3600.0)
     data_dir: Path = Path("./data")
     # Built answering models (`kb build`); by default <data_dir>/models.
     models_dir: Path | None = None

@@ -2,9 +2,16 @@
 
 A pass claims due rows in small chunks with one conditional UPDATE (its subquery takes
 `FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite serialises writers), so several instances can
-run passes at once without sending anything twice. Each outcome is recorded right after its
-send, so a killed instance leaves at most one chunk claimed; those rows are claimed again
-after `claim_timeout` (at-least-once: a reminder sent twice beats a reminder lost).
+run passes at once without sending anything twice. Just before each platform call (after
+pacing) the row is marked `sending` in its own committed write, and its outcome is recorded
+the moment the platform answers (`sent` with the platform's message ids), so a crash or a
+database outage leaves at most the rows in flight in doubt (issue 17). A `claimed` row of a
+dead instance was never sent: it is claimed again after `claim_timeout`. A row left
+`sending` past `sending_lease` may have gone out: a broadcast row becomes `uncertain` (never
+resent; one officer notice per broadcast says how many), any other row is sent again
+(at-least-once: a reminder sent twice beats a reminder lost). The mark and the outcome writes
+are retried while the database is unreachable, for up to ¾ of the lease, so a short outage
+leaves nothing in doubt.
 
 Rules per row: quiet hours hold reminders and broadcasts (officer notices, kind "notice", are
 for staff and go at once); a row past its `expires_at` (a reminder whose day or deadline went
@@ -19,21 +26,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import OutsideWindow, Pace, RateLimited, Sender, SendError, Unreachable
 from bot.channels.registry import default_paces
 from bot.config import QuietHours
 from bot.db import outbox as outbox_rows
 from bot.db.engine import Database
+from bot.db.errors import is_unavailable
 from bot.db.outbox import QUIET_KINDS
 from bot.db.outbox import OutboxStatus as Status
 from bot.pacing import Pacer
-from handlers.messages import Reply
+from handlers.messages import Reply, Target
 from handlers.ports import Clock
+from knowledge.ui import UiTexts
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +53,15 @@ MAX_ATTEMPTS = 5
 BACKOFF_BASE = timedelta(minutes=1)  # 1, 2, 4, 8 minutes between attempts
 # A live instance holds a claim for one chunk (seconds); a dead one's claims expire after this.
 CLAIM_TIMEOUT = timedelta(minutes=2)
+# A row marked sending is in doubt after this (BOT_OUTBOX_SENDING_LEASE_SECONDS).
+SENDING_LEASE = timedelta(seconds=60)
+# Retries of a write while the database is unreachable: first wait, longest wait (seconds).
+RETRY_FIRST, RETRY_LONGEST = 0.05, 1.0
+# Marking a row took longer than this (seconds, a database hiccup): its pacing slot is
+# spent, so it takes a fresh one before the platform call.
+REPACE_AFTER = 0.5
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -54,6 +75,9 @@ class DispatchReport:
     rate_limited: list[int] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)  # due rows of users already unreachable
     deferred: int = 0  # reminders/broadcasts due but waiting for the end of quiet hours
+    uncertain: list[int] = field(default_factory=list)  # broadcast rows left sending too long
+    resent_after_crash: list[int] = field(default_factory=list)  # other such rows, requeued
+    lost_claim: list[int] = field(default_factory=list)  # cancelled or reclaimed meanwhile
     lines: list[str] = field(default_factory=list)  # "#id channel:chat kind: first line"
 
 
@@ -76,10 +100,16 @@ class OutboxDelivery:
         concurrency: int = 8,
         claim_timeout: timedelta = CLAIM_TIMEOUT,
         max_attempts: int = MAX_ATTEMPTS,
+        sending_lease: timedelta = SENDING_LEASE,
+        officer_chat: Target | None = None,
+        ui: UiTexts | None = None,
     ) -> None:
+        """`officer_chat` and `ui`: where and in which words the uncertain-broadcast notice
+        goes (`rem.officer.bc_uncertain`); without them no notice is queued."""
         self.db, self.senders, self.clock, self.batch = db, senders, clock, batch
         self.quiet_hours, self.quiet_kinds, self.tz = quiet_hours, quiet_kinds, tz
         self.chunk, self.claim_timeout, self.max_attempts = chunk, claim_timeout, max_attempts
+        self.sending_lease, self.officer_chat, self.ui = sending_lease, officer_chat, ui
         paces = default_paces() if paces is None else paces
         self._pacers = {name: Pacer(paces.get(name, Pace())) for name in senders}
         self._paused_until: dict[str, datetime] = {}
@@ -96,6 +126,7 @@ class OutboxDelivery:
         start = current()
         report = DispatchReport()
         quiet = self.is_quiet(start)
+        await self._settle_stale(start, report)
         report.skipped = await self._skip_unreachable(start)
         claimed = 0
         # The next chunk is claimed while this one is sent, so paced sending never waits on
@@ -138,6 +169,29 @@ class OutboxDelivery:
                 skip_locked=not self.db.is_sqlite,
             )
 
+    async def _settle_stale(self, now: datetime, report: DispatchReport) -> None:
+        """Rows left sending past the lease (bot/db/outbox.settle_stale_sending), and in the
+        same transaction one officer notice per broadcast with uncertain rows."""
+        async with self.db.transaction() as session:
+            settled = await outbox_rows.settle_stale_sending(
+                session, channels=list(self.senders), lease_before=now - self.sending_lease
+            )
+            for broadcast, ids in settled.uncertain.items():
+                report.uncertain += ids
+                log.warning("outbox: broadcast %s has %d rows in doubt", broadcast, len(ids))
+                if self.officer_chat is not None and self.ui is not None:
+                    text = self.ui.text("rem.officer.bc_uncertain", id=broadcast, count=len(ids))
+                    row = outbox_rows.new_row(
+                        key=f"bc-uncertain:{broadcast}",
+                        kind="notice",
+                        target=self.officer_chat,
+                        reply=Reply(text),
+                        due_at=now,
+                        now=now,
+                    )
+                    await outbox_rows.enqueue(session, row)
+        report.resent_after_crash += settled.requeued
+
     async def _skip_unreachable(self, now: datetime) -> list[int]:
         async with self.db.transaction() as session:
             return await outbox_rows.skip_unreachable(session, now)
@@ -166,9 +220,22 @@ class OutboxDelivery:
         if paused is not None and paused > current():
             await self._record(row, Status.PENDING, {"due_at": paused}, report.rate_limited)
             return
-        await self._pacers[row.channel].wait(row.chat_id)
+        pacer = self._pacers[row.channel]
+        await pacer.wait(row.chat_id)
+        started = time.monotonic()
+        if not await self._mark_sending(row, current()):
+            report.lost_claim.append(row.id)  # cancelled, muted or erased meanwhile: not sent
+            return
+        if time.monotonic() - started > REPACE_AFTER:
+            await pacer.wait(row.chat_id)
+        await self._send(row, current, report)
+
+    async def _send(
+        self, row: Any, current: Callable[[], datetime], report: DispatchReport
+    ) -> None:
+        """The platform call of a row marked sending, and its outcome recorded at once."""
         try:
-            await self.senders[row.channel].send(row.chat_id, Reply.from_dict(row.payload))
+            ids = await self.senders[row.channel].send(row.chat_id, Reply.from_dict(row.payload))
         except OutsideWindow as exc:
             await self._record(row, Status.HELD, {"last_error": _short(exc)}, report.held)
         except Unreachable as exc:
@@ -187,10 +254,38 @@ class OutboxDelivery:
                 log.exception("sender %s raised an unexpected error", row.channel)
             await self._record_failure(row, exc, current(), report)
         else:
-            values = {"sent_at": current(), "last_error": None}
+            sent_ids = ",".join(ids) if ids else None
+            values = {"sent_at": current(), "last_error": None, "platform_message_id": sent_ids}
             await self._record(row, Status.SENT, values, report.sent)
             first_line = Reply.from_dict(row.payload).text.split("\n", 1)[0][:80]
             report.lines.append(f"#{row.id} {row.channel}:{row.chat_id} {row.kind}: {first_line}")
+
+    async def _mark_sending(self, row: Any, now: datetime) -> bool:
+        """Commit `sending` for our claimed row (bot/db/outbox.mark_sending); False if the
+        claim was lost. Retried through an outage (`_write`); the same `now` each time makes
+        a retry after a commit whose answer was lost find the row already marked."""
+
+        async def mark(session: AsyncSession) -> bool:
+            return await outbox_rows.mark_sending(session, row, now)
+
+        return await self._write(f"marking row {row.id} sending", mark)
+
+    async def _write(self, what: str, write: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run `write` in its own transaction; while the database is unreachable, try again
+        with a short backoff for up to ¾ of the sending lease (so a brief outage does not
+        leave the row in doubt), then raise the last error."""
+        give_up = time.monotonic() + 0.75 * self.sending_lease.total_seconds()
+        delay = RETRY_FIRST
+        while True:
+            try:
+                async with self.db.transaction() as session:
+                    return await write(session)
+            except Exception as exc:
+                if not is_unavailable(exc) or time.monotonic() + delay > give_up:
+                    raise
+                log.warning("outbox: database unreachable %s, retry in %.2f s", what, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_LONGEST)
 
     async def _record_failure(
         self, row: Any, exc: Exception, now: datetime, report: DispatchReport
@@ -212,11 +307,15 @@ class OutboxDelivery:
         bucket: list[int],
         mark_user: datetime | None = None,
     ) -> None:
-        """Write the outcome (bot/db/outbox.record) and note the row in the report."""
-        async with self.db.transaction() as session:
-            await outbox_rows.record(
+        """Write the outcome (bot/db/outbox.record, retried through an outage) and note the
+        row in the report."""
+
+        async def write(session: AsyncSession) -> bool:
+            return await outbox_rows.record(
                 session, row, status, mark_user_unreachable=mark_user, **values
             )
+
+        await self._write(f"recording row {row.id} {status}", write)
         bucket.append(row.id)
 
 

@@ -60,7 +60,12 @@ class ReminderJobs:
             quiet_hours=self.quiet,
             quiet_kinds=kb.reminders.quiet_kinds,
             tz=self.tz,
-            **delivery_options,
+            **{
+                "sending_lease": timedelta(seconds=settings.outbox_sending_lease_seconds),
+                "officer_chat": settings.officer_chat,
+                "ui": kb.ui,
+                **delivery_options,
+            },
         )
 
     async def materialize_due(self, now: datetime | None = None) -> int:

@@ -69,7 +69,8 @@ async def dispatch_command(settings: Settings, now_text: str | None, out: TextIO
         f"materialized={added} sent={len(report.sent)} retried={len(report.retried)} "
         f"failed={len(report.failed)} unreachable={len(report.unreachable) + len(report.skipped)} "
         f"expired={len(report.expired)} held={len(report.held)} "
-        f"rate_limited={len(report.rate_limited)} deferred_quiet={report.deferred}"
+        f"rate_limited={len(report.rate_limited)} deferred_quiet={report.deferred} "
+        f"uncertain={len(report.uncertain)} resent_after_crash={len(report.resent_after_crash)}"
     )
     out.write(summary + "\n")
     for channel, count in waiting:

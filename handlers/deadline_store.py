@@ -26,6 +26,7 @@ class BroadcastFigures:
     failed: int
     unreachable: int
     waiting: int
+    uncertain: int = 0  # may have arrived: sending was interrupted, never resent (issue 17)
 
 
 class RemindersPort(Protocol):

@@ -345,6 +345,9 @@ async def figures(ctx: Context, argument: str) -> list[Reply]:
                 failed=item.failed,
                 unreachable=item.unreachable,
                 waiting=item.waiting,
+                uncertain=ctx.text("rem.officer.figures_uncertain", count=item.uncertain)
+                if item.uncertain
+                else "",
                 preview=preview,
             )
         )

@@ -14,7 +14,9 @@ class RecordingSender:
         self.sent: list[tuple[str, Reply]] = []
         self.fail_with: list[RateLimited | SendError | Unreachable] = []
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        """Records the push; its message id is `m<n>`, n counting this sender's pushes."""
         if self.fail_with:
             raise self.fail_with.pop(0)
         self.sent.append((chat_id, reply))
+        return [f"m{len(self.sent)}"]

@@ -105,7 +105,7 @@ async def test_claims_of_a_dead_instance_are_taken_over_after_the_lease(app, clo
     await _enqueue(app, "stuck", clock.now())
     async with app.db.transaction() as session:
         await session.execute(
-            update(OutboxMessage.__table__).values(status="sending", claimed_at=clock.now())
+            update(OutboxMessage.__table__).values(status="claimed", claimed_at=clock.now())
         )
     sender = RecordingSender()
     dispatcher = OutboxDelivery(

@@ -36,9 +36,12 @@ def _sender(service):
 
 async def test_long_reply_is_split_with_keyboard_on_last_part(service, fake):
     text = "\n\n".join("Dạ, " + "nội dung " * 150 for _ in range(6))
-    await _sender(service).send(CHAT, Reply(text, (Button("Về menu chính", "menu:show"),)))
+    ids = await _sender(service).send(CHAT, Reply(text, (Button("Về menu chính", "menu:show"),)))
     sent = fake.made("sendMessage", CHAT)
     assert len(sent) == 2
+    # The outbox keeps the Bot API's message ids (issue 17), one per message, in order.
+    answered = sorted(mid for chat, mid in fake.messages if chat == CHAT)
+    assert ids == [str(mid) for mid in answered[-2:]]
     assert all(len(c.params["text"]) <= 4096 for c in sent)
     assert sent[0].buttons == []
     assert sent[1].buttons == [("Về menu chính", "menu:show")]
@@ -54,7 +57,8 @@ async def test_documents_sent_with_send_document(service, fake, tmp_path):
             Document("telegram-file:AgADBAAD", "ho_so.pdf"),
         ),
     )
-    await _sender(service).send(CHAT, reply)
+    ids = await _sender(service).send(CHAT, reply)
+    assert len(ids) == 3 == len(set(ids)), "the text and each document"
     uploaded, by_id = fake.made("sendDocument", CHAT)
     forwarded = Reply(
         "Dạ, ảnh và ghi âm hồ sơ:",

@@ -31,7 +31,7 @@ async def test_document_is_uploaded_then_sent_as_a_file(zalo, tmp_path):
     doc.save(str(path))
     await _wrote(zalo, "u1")
     reply = Reply("Dạ, đây là bản nháp đề án ạ.", documents=(Document(str(path), "de_an.docx"),))
-    await zalo.channel.sender.send("u1", reply)
+    ids = await zalo.channel.sender.send("u1", reply)
     [(token, name, content)] = zalo.fake.uploads
     assert (token, name) == ("A0", "de_an.docx")
     assert content == path.read_bytes()
@@ -40,6 +40,7 @@ async def test_document_is_uploaded_then_sent_as_a_file(zalo, tmp_path):
     assert file_message["message"] == {
         "attachment": {"type": "file", "payload": {"token": "file-1"}}
     }
+    assert ids == ["z1", "z2"], "Zalo's message ids, kept by the outbox (issue 17)"
 
 
 async def test_document_upload_survives_an_expired_token(zalo, tmp_path):
@@ -188,6 +189,9 @@ async def test_held_pushes_are_due_again_when_the_user_writes(zalo):
     dispatcher = OutboxDelivery(zalo.app.db, {"zalo": zalo.channel.sender}, zalo.clock)
     assert len((await dispatcher.dispatch_once()).sent) == 1
     assert zalo.fake.texts_to("away") == ["Dạ, còn 3 ngày là hết hạn nộp hồ sơ ạ."]
+    async with zalo.app.db.transaction() as session:
+        row = (await session.execute(select(OutboxMessage))).scalar_one()
+    assert (row.status, row.platform_message_id) == ("sent", f"z{len(zalo.fake.messages)}")
 
 
 async def test_forwarded_user_files_go_as_links_not_uploads(zalo):

@@ -55,8 +55,10 @@ class Sender(Protocol):
     @property
     def channel(self) -> str: ...
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        """Deliver one reply; raises RateLimited, SendError or Unreachable."""
+    async def send(self, chat_id: str, reply: Reply) -> Sequence[str] | None:
+        """Deliver one reply; the platform's ids of the messages it became, in order (a
+        reply may be split into several; empty or None when the platform gives none; the
+        outbox keeps them, issue 17). Raises RateLimited, SendError or Unreachable."""
         ...
 
 

@@ -79,6 +79,7 @@ class BroadcastRepository:
             failed=counts.get(OutboxStatus.FAILED, 0),
             unreachable=counts.get(OutboxStatus.UNREACHABLE, 0),
             waiting=waiting,
+            uncertain=counts.get(OutboxStatus.UNCERTAIN, 0),
         )
 
     async def recent_broadcasts(self, limit: int = 5) -> list[BroadcastFigures]:

@@ -80,6 +80,10 @@ class OutboxMessage(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # When the row was marked sending, just before the platform call (bot/db/outbox.py).
+    attempted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The platform's ids of the messages sent, comma-separated (Telegram message_id, Zalo's).
+    platform_message_id: Mapped[str | None] = mapped_column(Text)
 
 
 # Capability tables register on Base.metadata by being imported (kept last: they import Base).

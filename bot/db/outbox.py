@@ -1,16 +1,23 @@
 """The outbox table's vocabulary and every change to its rows (one module owns them).
 
-A row is one delivery: `pending` → `sending` (claimed by a dispatch pass) → `sent`, or
+A row is one delivery: `pending` → `claimed` (taken by a dispatch pass) → `sending` (its own
+committed write just before the platform call, at `attempted_at`) → `sent` (with the
+platform's message ids), or
 `pending` again (retry with backoff, rate limit), `failed` (attempts spent), `unreachable`
 (the user blocked/left), `expired` (its day went by), `held` (Zalo's 48-hour window; released
 to `pending` when the user writes), `muted` (reminders/broadcasts of an unsubscribed user;
-back to `pending` on subscribe), `cancelled` (deadline edited/deleted/done).
+back to `pending` on subscribe), `cancelled` (deadline edited/deleted/done), `uncertain` (a
+broadcast row left `sending` past the lease by a crash or an outage: it may have gone out, so
+it is never sent again, issue 17).
+A stale `claimed` row was never sent and is simply claimed again; a stale `sending` row of any
+other kind goes back to `pending` (at-least-once: a reminder twice beats a reminder lost).
 The stored strings are the enum values (no schema change from the plain strings before).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -29,6 +36,7 @@ _users = table_of(User)
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
+    CLAIMED = "claimed"
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
@@ -37,12 +45,23 @@ class OutboxStatus(StrEnum):
     HELD = "held"
     MUTED = "muted"
     CANCELLED = "cancelled"
+    UNCERTAIN = "uncertain"
 
 
-# Still to be delivered: queued, being sent, muted by an unsubscribe, held by Zalo's window.
-WAITING = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.MUTED, OutboxStatus.HELD)
+# Still to be delivered: queued, claimed or being sent, muted by an unsubscribe, held by
+# Zalo's window.
+WAITING = (
+    OutboxStatus.PENDING,
+    OutboxStatus.CLAIMED,
+    OutboxStatus.SENDING,
+    OutboxStatus.MUTED,
+    OutboxStatus.HELD,
+)
+# Not yet handed to the platform: a claimed row is only sent after it is marked sending,
+# which fails once the row was cancelled, muted or deleted.
+UNSENT = (OutboxStatus.PENDING, OutboxStatus.CLAIMED)
 # What a user can still stop receiving; muted rows come back when they subscribe again.
-LIVE = (OutboxStatus.PENDING, OutboxStatus.MUTED)
+LIVE = (*UNSENT, OutboxStatus.MUTED)
 # Kinds an unsubscribe mutes; also the default kinds quiet hours hold (the policy,
 # knowledge/reminders/policy.yaml `quiet_kinds`, decides those in the service).
 QUIET_KINDS = frozenset({"reminder", "broadcast"})
@@ -97,17 +116,14 @@ async def enqueue_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
 
 async def set_muted(session: AsyncSession, user_id: int, muted: bool) -> None:
     """Mute a user's pending reminders and broadcasts, or bring muted ones back."""
-    old, new = (
-        (OutboxStatus.PENDING, OutboxStatus.MUTED)
-        if muted
-        else (OutboxStatus.MUTED, OutboxStatus.PENDING)
-    )
+    old: tuple[OutboxStatus, ...] = UNSENT if muted else (OutboxStatus.MUTED,)
+    new = OutboxStatus.MUTED if muted else OutboxStatus.PENDING
     await session.execute(
         update(_outbox)
         .where(
             _outbox.c.user_id == user_id,
             _outbox.c.kind.in_(QUIET_KINDS),
-            _outbox.c.status == old,
+            _outbox.c.status.in_(old),
         )
         .values(status=new)
     )
@@ -130,20 +146,20 @@ async def delete_pending_by_key_prefix(session: AsyncSession, prefix: str) -> No
     await session.execute(
         delete(_outbox).where(
             _outbox.c.dedupe_key.startswith(prefix, autoescape=True),
-            _outbox.c.status == OutboxStatus.PENDING,
+            _outbox.c.status.in_(UNSENT),
         )
     )
 
 
 async def delete_unsent(session: AsyncSession, keys: Sequence[str]) -> int:
-    """Forget the rows with these dedupe keys that have not gone out (pending or held);
-    returns how many (check-ins refused or erased)."""
+    """Forget the rows with these dedupe keys that have not gone out (pending, claimed or
+    held); returns how many (check-ins refused or erased)."""
     if not keys:
         return 0
     result = await session.execute(
         delete(_outbox).where(
             _outbox.c.dedupe_key.in_(list(keys)),
-            _outbox.c.status.in_((OutboxStatus.PENDING, OutboxStatus.HELD)),
+            _outbox.c.status.in_((*UNSENT, OutboxStatus.HELD)),
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
@@ -190,11 +206,11 @@ async def count_by_status(session: AsyncSession, key_prefix: str) -> dict[str, i
 async def pending_by_channel(
     session: AsyncSession, except_channels: Iterable[str] = ()
 ) -> list[tuple[str, int]]:
-    """Pending rows per channel, leaving out `except_channels`."""
+    """Pending (or claimed) rows per channel, leaving out `except_channels`."""
     stmt = (
         select(_outbox.c.channel, func.count())
         .where(
-            _outbox.c.status == OutboxStatus.PENDING,
+            _outbox.c.status.in_(UNSENT),
             _outbox.c.channel.not_in(list(except_channels)),
         )
         .group_by(_outbox.c.channel)
@@ -203,11 +219,12 @@ async def pending_by_channel(
 
 
 async def due_pending(session: AsyncSession, now: datetime) -> tuple[Any, int]:
-    """The earliest due time of pending rows due by `now` (None if none) and their count."""
+    """The earliest due time of pending (or claimed) rows due by `now` (None if none) and
+    their count."""
     row = (
         await session.execute(
             select(func.min(_outbox.c.due_at), func.count()).where(
-                _outbox.c.status == OutboxStatus.PENDING, _outbox.c.due_at <= now
+                _outbox.c.status.in_(UNSENT), _outbox.c.due_at <= now
             )
         )
     ).one()
@@ -222,7 +239,7 @@ def _due(now: datetime, stale_before: datetime, held_kinds: frozenset[str]) -> A
         _outbox.c.due_at <= now,
         or_(
             _outbox.c.status == OutboxStatus.PENDING,
-            and_(_outbox.c.status == OutboxStatus.SENDING, _outbox.c.claimed_at < stale_before),
+            and_(_outbox.c.status == OutboxStatus.CLAIMED, _outbox.c.claimed_at < stale_before),
         ),
     )
     return and_(condition, _outbox.c.kind.not_in(held_kinds)) if held_kinds else condition
@@ -238,7 +255,8 @@ async def claim(
     limit: int,
     skip_locked: bool,
 ) -> list[Any]:
-    """Mark up to `limit` due rows of `channels` as sending (claimed at `now`); returns them.
+    """Mark up to `limit` due rows of `channels` as claimed (at `now`); returns them. A row
+    claimed before `stale_before` (its claimer died before sending it) is claimed again.
     Rows of `quiet_kinds` (non-empty during quiet hours) wait.
 
     One conditional UPDATE; with `skip_locked` (PostgreSQL) its subquery takes
@@ -258,10 +276,75 @@ async def claim(
     result = await session.execute(
         update(_outbox)
         .where(_outbox.c.id.in_(select(chosen.c.id)), _due(now, stale_before, quiet_kinds))
-        .values(status=OutboxStatus.SENDING, claimed_at=now)
+        .values(status=OutboxStatus.CLAIMED, claimed_at=now)
         .returning(*_outbox.c)
     )
     return sorted(result.all(), key=lambda r: (r.due_at, r.id))
+
+
+async def mark_sending(session: AsyncSession, row: Any, now: datetime) -> bool:
+    """Our claimed row is about to go to the platform: status sending, attempted at `now`.
+    False when the claim no longer holds (cancelled, muted, erased or reclaimed meanwhile):
+    then it must not be sent. Commit this before the platform call (issue 17)."""
+    ours = or_(
+        _outbox.c.status == OutboxStatus.CLAIMED,
+        and_(_outbox.c.status == OutboxStatus.SENDING, _outbox.c.attempted_at == now),
+    )  # the second: a retry after a commit whose answer the connection lost
+    result = await session.execute(
+        update(_outbox)
+        .where(_outbox.c.id == row.id, ours, _outbox.c.claimed_at == row.claimed_at)
+        .values(status=OutboxStatus.SENDING, attempted_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def broadcast_id_of(dedupe_key: str) -> int | None:
+    """The broadcast of a row keyed `bc:<broadcast>:<user>` (bot/db/broadcasts.py)."""
+    kind, _, rest = dedupe_key.partition(":")
+    number = rest.partition(":")[0]
+    return int(number) if kind == "bc" and number.isdigit() else None
+
+
+@dataclass
+class Settled:
+    """What `settle_stale_sending` did: broadcast rows made uncertain, counted per broadcast,
+    and the ids of the other rows put back to pending (they will be sent again)."""
+
+    uncertain: dict[int, list[int]] = field(default_factory=dict)
+    requeued: list[int] = field(default_factory=list)
+
+
+async def settle_stale_sending(
+    session: AsyncSession, *, channels: Sequence[str], lease_before: datetime
+) -> Settled:
+    """Rows of `channels` marked sending before `lease_before` (their sender crashed or lost
+    the database mid-send: they may or may not have reached the user). Broadcast rows become
+    uncertain and are never sent again (a duplicate broadcast to thousands is worse than a
+    gap the officers are told about); every other row goes back to pending (at-least-once).
+    """
+    stale = and_(
+        _outbox.c.status == OutboxStatus.SENDING,
+        _outbox.c.attempted_at < lease_before,
+        _outbox.c.channel.in_(list(channels)),
+    )
+    settled = Settled()
+    made_uncertain = await session.execute(
+        update(_outbox)
+        .where(stale, _outbox.c.kind == "broadcast")
+        .values(status=OutboxStatus.UNCERTAIN, last_error="sending interrupted: not resent")
+        .returning(_outbox.c.id, _outbox.c.dedupe_key)
+    )
+    for row in made_uncertain.all():
+        broadcast = broadcast_id_of(str(row.dedupe_key))
+        settled.uncertain.setdefault(broadcast or 0, []).append(int(row.id))
+    requeued = await session.execute(
+        update(_outbox)
+        .where(stale, _outbox.c.kind != "broadcast")
+        .values(status=OutboxStatus.PENDING, last_error="sending interrupted: sent again")
+        .returning(_outbox.c.id)
+    )
+    settled.requeued = sorted(requeued.scalars())
+    return settled
 
 
 async def skip_unreachable(session: AsyncSession, now: datetime) -> list[int]:
@@ -300,14 +383,19 @@ async def record(
     *,
     mark_user_unreachable: datetime | None = None,
     **values: Any,
-) -> None:
-    """Write a claimed row's outcome, only if our claim still holds (nobody reclaimed a stale
-    row); an Unreachable outcome also marks the user."""
-    await session.execute(
+) -> bool:
+    """Write a claimed (or sending) row's outcome, only if our claim still holds (nobody
+    reclaimed a stale row); False if it did not. A `sent` outcome also replaces `uncertain`
+    (a slow sender's row settled as uncertain meanwhile: now we know). An Unreachable
+    outcome also marks the user."""
+    ours = [OutboxStatus.CLAIMED, OutboxStatus.SENDING]
+    if status == OutboxStatus.SENT:
+        ours.append(OutboxStatus.UNCERTAIN)
+    result = await session.execute(
         update(_outbox)
         .where(
             _outbox.c.id == row.id,
-            _outbox.c.status == OutboxStatus.SENDING,
+            _outbox.c.status.in_(ours),
             _outbox.c.claimed_at == row.claimed_at,
         )
         .values(status=status, **values)
@@ -315,3 +403,4 @@ async def record(
     if mark_user_unreachable is not None and row.user_id is not None:
         mark = update(_users).where(_users.c.id == row.user_id)
         await session.execute(mark.values(unreachable_at=mark_user_unreachable))
+    return int(getattr(result, "rowcount", 0) or 0) == 1

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from bot.db import outbox as outbox_rows
 from bot.db.models import User
+from bot.db.outbox import OutboxStatus
 from bot.db.repositories import SqlStore
 from bot.db.types import table_of
 from handlers.context import Context
@@ -137,6 +138,9 @@ class CalendarPages:
             deliveries = []
             for item in broadcasts:
                 counts = await outbox_rows.count_by_status(session, f"bc:{item.id}:")
+                # A claimed row is still waiting for its turn, as officers see it.
+                if claimed := counts.pop(OutboxStatus.CLAIMED, 0):
+                    counts[OutboxStatus.PENDING] = counts.get(OutboxStatus.PENDING, 0) + claimed
                 statuses = sorted(
                     counts.items(),
                     key=lambda kv: (_ORDER.index(kv[0]) if kv[0] in _ORDER else 99, kv[0]),

@@ -16,7 +16,11 @@ class PrintSender:
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
+        self._printed = 0
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        """Print the push; its id is its number among this process's prints (`console-N`)."""
         buttons = "".join(f"\n  [{b.label}] ({b.payload})" for b in reply.buttons)
         self.out.write(f"→ console:{chat_id}\n{reply.text}{buttons}\n\n")
+        self._printed += 1
+        return [f"console-{self._printed}"]

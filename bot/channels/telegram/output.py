@@ -16,6 +16,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
@@ -109,8 +110,11 @@ class TelegramOutput:
             return ReplyKeyboardRemove()
         return None
 
-    async def send(self, chat_id: str, reply: Reply, limits: dict[str, Any] | None = None) -> None:
-        """Text chunks (the keyboard on the last one), then documents; raises TelegramError.
+    async def send(
+        self, chat_id: str, reply: Reply, limits: dict[str, Any] | None = None
+    ) -> list[str]:
+        """Text chunks (the keyboard on the last one), then documents; the Bot API
+        `message_id`s of the messages sent, in order. Raises TelegramError.
 
         `chat_id` may name a forum topic as `chat:thread` (updates.split_address): every
         message then goes to that topic (`message_thread_id`).
@@ -121,53 +125,59 @@ class TelegramOutput:
         if not chunks and not reply.documents:
             chunks = [self.ui.text("telegram.empty_reply")]
         markup = await self._markup(chat_id, reply)
+        ids: list[str] = []
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
-            await self.bot.send_message(
+            sent = await self.bot.send_message(
                 chat,
                 chunk,
                 reply_markup=markup if last else None,
                 rate_limit_args=limits,
                 **where,
             )
+            ids.append(str(sent.message_id))
             self.metrics.messages_out.labels(CHANNEL).inc()
         if reply.request_contact and reply.buttons:
             # One message carries one keyboard: the choices follow under the contact request.
-            await self.bot.send_message(
+            sent = await self.bot.send_message(
                 chat,
                 self.ui.text("telegram.or_choose"),
                 reply_markup=await self.inline_keyboard(reply.buttons),
                 rate_limit_args=limits,
                 **where,
             )
+            ids.append(str(sent.message_id))
             self.metrics.messages_out.labels(CHANNEL).inc()
         for document in reply.documents:
-            await self.send_document(chat_id, document, limits)
+            ids.append(await self.send_document(chat_id, document, limits))
+        return ids
 
     async def send_document(
         self, chat_id: str, document: Document, limits: dict[str, Any] | None = None
-    ) -> None:
+    ) -> str:
+        """One document (or the line saying it is missing); its message id."""
         chat, thread = split_address(chat_id)
         where: dict[str, Any] = {"message_thread_id": thread} if thread is not None else {}
         await self.bot.send_chat_action(chat, ChatAction.UPLOAD_DOCUMENT, **where)
         attachment = document.attachment
         if attachment is not None:
-            await self._send_attachment(chat, document.name, attachment, limits, where)
+            message = await self._send_attachment(chat, document.name, attachment, limits, where)
             self.metrics.messages_out.labels(CHANNEL).inc()
-            return
+            return str(message.message_id)
         assert isinstance(document.path, str)
         try:
             content = await asyncio.to_thread(Path(document.path).read_bytes)
         except OSError:
             log.exception("document to send is missing")
-            await self.bot.send_message(
+            message = await self.bot.send_message(
                 chat, self.ui.text("telegram.document_missing"), rate_limit_args=limits, **where
             )
-            return
-        await self.bot.send_document(
+            return str(message.message_id)
+        message = await self.bot.send_document(
             chat, content, filename=document.name, rate_limit_args=limits, **where
         )
         self.metrics.messages_out.labels(CHANNEL).inc()
+        return str(message.message_id)
 
     async def _send_attachment(
         self,
@@ -176,24 +186,24 @@ class TelegramOutput:
         attachment: Attachment,
         limits: dict[str, Any] | None,
         where: dict[str, Any],
-    ) -> None:
+    ) -> Message:
         if attachment.channel == CHANNEL and attachment.kind != "location":
             # A file a user sent us: Telegram wants a photo's or voice note's id back through
             # the method of its own type, which the kind (or the name's extension) tells.
             suffix = Path(name).suffix.lower()
             file_id = attachment.ref
             if attachment.kind == "photo" or suffix in _PHOTO_SUFFIXES:
-                await self.bot.send_photo(chat_id, file_id, rate_limit_args=limits, **where)
-            elif attachment.kind == "voice" or suffix in _VOICE_SUFFIXES:
-                await self.bot.send_voice(chat_id, file_id, rate_limit_args=limits, **where)
-            else:
-                await self.bot.send_document(chat_id, file_id, rate_limit_args=limits, **where)
-        elif attachment.is_url:
+                return await self.bot.send_photo(chat_id, file_id, rate_limit_args=limits, **where)
+            if attachment.kind == "voice" or suffix in _VOICE_SUFFIXES:
+                return await self.bot.send_voice(chat_id, file_id, rate_limit_args=limits, **where)
+            return await self.bot.send_document(chat_id, file_id, rate_limit_args=limits, **where)
+        if attachment.is_url:
             # A file sent on another channel with a download URL: Telegram fetches it itself.
-            await self.bot.send_document(chat_id, attachment.ref, rate_limit_args=limits, **where)
-        else:
-            text = f"{name}: {attachment.ref}"
-            await self.bot.send_message(chat_id, text, rate_limit_args=limits, **where)
+            return await self.bot.send_document(
+                chat_id, attachment.ref, rate_limit_args=limits, **where
+            )
+        text = f"{name}: {attachment.ref}"
+        return await self.bot.send_message(chat_id, text, rate_limit_args=limits, **where)
 
     def count_error(self, exc: TelegramError) -> None:
         if isinstance(exc, RetryAfter):
@@ -215,9 +225,10 @@ class TelegramSender:
         # A push never waits out a 429 pause: the outbox reschedules it and moves on.
         self._limits = {"max_wait": max_wait}
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        """The Bot API message ids (TelegramOutput.send); Bot API errors as the outbox's."""
         try:
-            await self.output.send(chat_id, reply, self._limits)
+            return await self.output.send(chat_id, reply, self._limits)
         except Forbidden as exc:
             self.output.count_error(exc)
             if not chat_id.startswith("-"):

@@ -87,7 +87,9 @@ class ZaloSender:
                 }
         return messages, numbered
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        """Every message of `reply` within the free-reply window; Zalo's message ids, in
+        order (a message Zalo answered without an id has none)."""
         messages, numbered = self.render(reply)
         count = len(messages) + len(reply.documents)
         permit = await self.conversations.prepare_send(chat_id, count, numbered, self.clock.now())
@@ -96,18 +98,21 @@ class ZaloSender:
         if permit is SendPermit.OUTSIDE_WINDOW:
             raise OutsideWindow(f"{OUTSIDE_WINDOW_REASON} (48 h / 8 replies)")
         delivered = 0
+        ids: list[str | None] = []
         try:
             for message in messages:
                 message_id = await self.api.send_message(chat_id, message)
+                ids.append(message_id)
                 delivered += 1
                 if self.quotes is not None:
                     await self._remember(chat_id, message_id, str(message.get("text", "")))
             for document in reply.documents:
-                await self._send_document(chat_id, document)
+                ids.append(await self._send_document(chat_id, document))
                 delivered += 1
         except (SendError, Unreachable):
             await self.conversations.release(chat_id, count - delivered, self.clock.now())
             raise
+        return [i for i in ids if i is not None]
 
     async def _remember(self, chat_id: str, message_id: str | None, text: str) -> None:
         assert self.quotes is not None
@@ -116,28 +121,28 @@ class ZaloSender:
         except Exception:  # noqa: BLE001 - the message is sent: never resend it for this
             log.warning("zalo: could not keep a sent message's ticket reference", exc_info=True)
 
-    async def _send_document(self, chat_id: str, document: Document) -> None:
+    async def _send_document(self, chat_id: str, document: Document) -> str | None:
+        """The file message (or the line saying why there is none); its Zalo message id."""
         attachment = document.attachment
         if attachment is not None:
             # A file a user sent on some channel (forwarded to officers): not a local file.
             text = self._remote_file_text(document.name, attachment)
-            await self.api.send_message(chat_id, {"text": text})
-            return
+            return await self.api.send_message(chat_id, {"text": text})
         assert isinstance(document.path, str)
         path = Path(document.path)
         try:
             size = (await asyncio.to_thread(path.stat)).st_size
         except OSError:
             log.error("document to send on zalo is missing")
-            await self.api.send_message(chat_id, {"text": self.ui.text("zalo.file_missing")})
-            return
+            return await self.api.send_message(
+                chat_id, {"text": self.ui.text("zalo.file_missing")}
+            )
         if size > MAX_FILE_BYTES:
-            await self.api.send_message(
+            return await self.api.send_message(
                 chat_id, {"text": self.ui.text("zalo.file_too_large", name=document.name)}
             )
-            return
         token = await self.api.upload_file(path, document.name)
-        await self.api.send_message(
+        return await self.api.send_message(
             chat_id, {"attachment": {"type": "file", "payload": {"token": token}}}
         )
 
