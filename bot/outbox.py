@@ -31,7 +31,7 @@ from bot.db import outbox as outbox_rows
 from bot.db.engine import Database
 from bot.db.outbox import QUIET_KINDS
 from bot.db.outbox import OutboxStatus as Status
-from bot.pacing import Pacer
+from bot.pacing import Pacer, pacer_for
 from handlers.messages import Reply
 from handlers.ports import Clock
 
@@ -81,7 +81,12 @@ class OutboxDelivery:
         self.quiet_hours, self.quiet_kinds, self.tz = quiet_hours, quiet_kinds, tz
         self.chunk, self.claim_timeout, self.max_attempts = chunk, claim_timeout, max_attempts
         paces = default_paces() if paces is None else paces
-        self._pacers = {name: Pacer(paces.get(name, Pace())) for name in senders}
+        # A channel whose sender paces each platform call (Telegram) is not paced twice here.
+        self._pacers: dict[str, Pacer] = {}
+        for name in senders:
+            pace = paces.get(name, Pace())
+            if not pace.paced_by_sender:
+                self._pacers[name] = pacer_for(db, name, pace)
         self._paused_until: dict[str, datetime] = {}
         self._slots = asyncio.Semaphore(concurrency)
 
@@ -166,7 +171,9 @@ class OutboxDelivery:
         if paused is not None and paused > current():
             await self._record(row, Status.PENDING, {"due_at": paused}, report.rate_limited)
             return
-        await self._pacers[row.channel].wait(row.chat_id)
+        pacer = self._pacers.get(row.channel)
+        if pacer is not None:
+            await pacer.wait(row.chat_id)
         try:
             await self.senders[row.channel].send(row.chat_id, Reply.from_dict(row.payload))
         except OutsideWindow as exc:
