@@ -41,8 +41,8 @@ class TelegramConfig:
     poll_interval: float = 0.0
     poll_timeout: int = 10
     # How long a stored update stays claimed by one process (bot/inbox.py), and how many it
-    # handles at once: the database pool size, so that storing a new update (the webhook's
-    # 200) finds a connection in the pool's overflow instead of waiting behind handling.
+    # handles at once: Settings.inbox_concurrency, sized so that storing a new update (the
+    # webhook's 200) finds a connection in the pool instead of waiting behind handling.
     inbox_lease_seconds: float = 30.0
     inbox_concurrency: int = 64
 
@@ -69,5 +69,5 @@ def telegram_config(settings: Settings, limits: Limits | None = None) -> Telegra
         webhook_secret=secret,
         limits=limits,
         inbox_lease_seconds=settings.inbox_lease_seconds,
-        inbox_concurrency=settings.database_pool_size,
+        inbox_concurrency=settings.inbox_concurrency,
     )
