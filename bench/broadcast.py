@@ -9,8 +9,15 @@ to the 30 msg/s ceiling (the baseline of the same run).
     python bench/broadcast.py [--recipients 3000] [--claim-timeout 15]
 
 The worker sends through the service's TelegramSender (bot/channels/telegram/output.py) on a
-telegram.Bot whose base_url is the fake. The outbox paces Telegram at 29 sends started per
-second, evenly spread (bot/pacing.py; the pace is in bot/channels/telegram/settings.py).
+telegram.Bot whose base_url is the fake. Its rate limiter paces Telegram at 29 sends started
+per second, evenly spread (bot/pacing.py; the pace is in bot/channels/telegram/settings.py).
+
+    python bench/broadcast.py --replicas 3 --database postgres \
+        --url postgresql+asyncpg://postgres@127.0.0.1:5432/test
+
+sends the broadcast with 1, then 3 worker processes at once (each its own engine, in a fresh
+schema), sharing one pace through PostgreSQL, and prints the rate of all together, the
+busiest second at the fake, 429s after the first second, duplicates and losses.
 `--claim-timeout` is how long the restarted process waits before taking over the killed one's
 claimed rows.
 """
@@ -126,7 +133,9 @@ def build_sender(base_url: str, db):  # noqa: ANN001, ANN201 - a Database; a Sen
 
     from bot.channels.telegram.output import standalone_sender
     from bot.channels.telegram.repository import TelegramRepository
+    from bot.channels.telegram.settings import PACE
     from bot.clock import SystemClock
+    from bot.pacing import pacer_for
     from knowledge import load_knowledge
 
     return standalone_sender(
@@ -136,6 +145,8 @@ def build_sender(base_url: str, db):  # noqa: ANN001, ANN201 - a Database; a Sen
         load_knowledge().ui,
         SystemClock().now,
         request=HTTPXRequest(connection_pool_size=8),
+        # PostgreSQL: every worker process reserves its slots in one shared schedule.
+        pacer=pacer_for(db, "telegram", PACE),
     )
 
 
@@ -241,6 +252,124 @@ def _first_sends(times: list[float], starts: list[float]) -> list[float]:
     return [next((t for t in times if t >= s), s) for s in starts]
 
 
+# --- replicas: N sending processes on one PostgreSQL database (issue 17) ---------------------
+
+
+def add_replica_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=0,
+        help="compare 1 and N worker processes sending one broadcast together "
+        "(use with --database postgres --url URL)",
+    )
+
+
+async def _serve(api: FakeBotApi) -> tuple[web.AppRunner, str]:
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", api.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001 - port 0 was bound
+    return runner, f"http://127.0.0.1:{port}/bot"
+
+
+async def _postgres_schema(url: str) -> tuple[str, str]:
+    """A fresh schema on the server of `url`: (URL searching that schema, schema name)."""
+    import uuid
+
+    from sqlalchemy import text
+
+    from bot.db.engine import Database
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    db = Database(url)
+    async with db.engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    await db.dispose()
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}", schema
+
+
+async def _drop_schema(url: str, schema: str) -> None:
+    from sqlalchemy import text
+
+    from bot.db.engine import Database
+
+    db = Database(url)
+    async with db.engine.begin() as conn:
+        await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    await db.dispose()
+
+
+async def run_replicas(
+    database: str, server_url: str | None, recipients: int, replicas: int, claim_timeout: float
+) -> dict[str, object]:
+    """One broadcast sent by `replicas` worker processes at once, each with its own engine."""
+    api = FakeBotApi()
+    runner, base_url = await _serve(api)
+    schema = None
+    with tempfile.TemporaryDirectory() as tmp:
+        if database == "postgres":
+            if not server_url:
+                raise SystemExit("--database postgres needs --url postgresql+asyncpg://...")
+            url, schema = await _postgres_schema(server_url)
+        else:
+            url = f"sqlite+aiosqlite:///{tmp}/bench.db"
+        try:
+            await prepare_database(url, recipients)
+            args = [sys.executable, __file__, "--worker", url, base_url, str(claim_timeout)]
+            start = time.monotonic()
+            procs = [
+                await asyncio.create_subprocess_exec(*args, cwd=ROOT) for _ in range(replicas)
+            ]
+            for proc in procs:
+                await proc.wait()
+        finally:
+            if schema is not None and server_url:
+                await _drop_schema(server_url, schema)
+    await runner.cleanup()
+    result = summarise(api, recipients, [start], None)
+    result["busiest_second"] = busiest_second([t for t, _ in api.accepted])
+    return result
+
+
+def busiest_second(times: list[float]) -> int:
+    """The most deliveries the fake accepted in any 1-second window."""
+    ordered = sorted(times)
+    best = j = 0
+    for i, first in enumerate(ordered):
+        j = max(j, i)
+        while j < len(ordered) and ordered[j] < first + 1.0:
+            j += 1
+        best = max(best, j - i)
+    return best
+
+
+def print_replicas(args: argparse.Namespace) -> None:
+    database = getattr(args, "database", "sqlite")
+    url = getattr(args, "url", None)
+    if database != "postgres" and args.replicas > 1:
+        print("note: on SQLite each process paces alone; use --database postgres --url URL")
+    print(
+        f"replicas on {database}: fake Bot API limit {LIMIT_PER_SECOND} msg/s (429 beyond), "
+        f"{args.recipients} recipients"
+    )
+    for n in sorted({1, args.replicas}):
+        result = asyncio.run(run_replicas(database, url, args.recipients, n, args.claim_timeout))
+        print(
+            f"{n} replica(s): delivered {result['delivered']} to {result['unique']}/"
+            f"{args.recipients} in {result['wall']:.1f}s; {result['rate']:.1f} msg/s "
+            f"together; busiest second {result['busiest_second']}; 429s {result['429']} "
+            f"(after the first second: {result['429_after_first_second']}); "
+            f"duplicates {result['duplicates']}; lost {result['lost']}"
+        )
+        if result["late_429_at"]:
+            print(f"  late 429s, seconds after the start: {result['late_429_at']}")
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         url, base_url, claim_timeout = sys.argv[2], sys.argv[3], float(sys.argv[4])
@@ -250,7 +379,13 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=3000)
     parser.add_argument("--claim-timeout", type=float, default=15.0)
     parser.add_argument("--kills", type=int, default=1, help="how many SIGKILL runs")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--url", help="PostgreSQL server URL (postgresql+asyncpg://...)")
+    add_replica_arguments(parser)
     args = parser.parse_args()
+    if args.replicas:
+        print_replicas(args)
+        return
     print(
         f"sender: TelegramSender; fake Bot API limit {LIMIT_PER_SECOND} msg/s; claim timeout "
         f"{args.claim_timeout:.0f}s"
