@@ -211,3 +211,18 @@ class _pacers:  # noqa: N801 - used as `async with _pacers(...)`
     async def __aexit__(self, *exc: object) -> None:
         for db in self.dbs:
             await db.dispose()
+
+
+async def test_without_the_database_the_process_paces_alone(caplog) -> None:
+    """Replies already stored must still go out while PostgreSQL is unreachable."""
+    db = Database("postgresql+asyncpg://u@127.0.0.1:1/x")  # nothing listens on port 1
+    try:
+        pacer = PostgresPacer(db, "telegram", Pace(per_chat_interval=0.5))
+        await pacer.wait("1")
+        await pacer.pause("1", 30)
+        assert await pacer.paused_for("1") >= 29
+        with pytest.raises(Paused):
+            await pacer.wait("1", max_wait=0)
+        assert "database is unreachable" in caplog.text
+    finally:
+        await db.dispose()
