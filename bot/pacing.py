@@ -232,6 +232,7 @@ class PostgresPacer:
         self._every = 1.0 / pace.per_second if pace.per_second else 0.0
         self._order = _InOrder()
         self._fallback = MemoryPacer(pace)
+        self._alone = False  # the database was unreachable at the last reservation
 
     async def wait(self, chat_id: str | None, *, max_wait: float | None = None) -> float:
         if chat_id is None:
@@ -257,8 +258,13 @@ class PostgresPacer:
                 async with self.db.autocommit() as session:
                     row = (await session.execute(_RESERVE, values)).one()
             except (SQLAlchemyError, OSError):
-                log.warning("pacing in this process only: the database is unreachable")
+                if not self._alone:
+                    log.warning("pacing in this process only: the database is unreachable")
+                self._alone = True
                 return await self._fallback.wait(chat_id, max_wait=max_wait)
+            if self._alone:
+                log.info("pacing shared again through the database")
+                self._alone = False
             if row.slot is None:
                 raise Paused(row.paused_seconds)
             wait = max(float(row.wait_seconds), 0.0)
