@@ -266,7 +266,11 @@ class PostgresPacer:
                 log.info("pacing shared again through the database")
                 self._alone = False
             if row.slot is None:
-                raise Paused(row.paused_seconds)
+                if row.wait_seconds is None:
+                    raise Paused(row.paused_seconds)
+                # The chat is not ready (its interval, a pause): wait, then ask again.
+                await asyncio.sleep(row.wait_seconds)
+                continue
             wait = max(float(row.wait_seconds), 0.0)
             if wait > 0:
                 await asyncio.sleep(wait)

@@ -117,6 +117,22 @@ async def test_a_pause_holds_one_chat_only(kind: str, database_url: str) -> None
         assert time.monotonic() - before < 1.0
 
 
+@pytest.mark.parametrize("kind", ["memory", "postgres"])
+async def test_a_chat_waiting_out_a_pause_leaves_the_channel_free(
+    kind: str, database_url: str
+) -> None:
+    async with _pacers(kind, database_url, 2) as (first, second):
+        await first.pause("7", 30)
+        waiting = asyncio.create_task(first.wait("7"))  # waits out the 30 s pause
+        await asyncio.sleep(0.05)
+        before = time.monotonic()
+        for chat in ("8", "9", "10"):
+            await second.wait(chat)
+        assert time.monotonic() - before < 5, "not behind the paused chat's 30 s"
+        assert not waiting.done()
+        waiting.cancel()
+
+
 async def test_memory_pacer_forgets_idle_chats() -> None:
     pacer = MemoryPacer(Pace(per_chat_interval=0.001))
     for chat in range(10_002):

@@ -15,13 +15,14 @@ down_revision = "0016_officer2"
 branch_labels = None
 depends_on = None
 
-# GCRA (generic cell rate algorithm) on two keys at once: the chat's row ("" = none) and the
-# channel's row (key ""). A send may start at the latest of: now, the chat's tat minus its
-# burst allowance, the chat's 429 pause, the channel's tat. Both tats then move past that
-# slot. Rows are locked chat first, channel second, always in that order (no deadlocks).
-# clock_timestamp(), not now(): the time of this call, not of a transaction's start.
-# Returns the slot (epoch seconds) and how long to wait for it; or, when the chat is paused
-# for longer than p_max_wait, NULL slot and the seconds of pause left (nothing reserved).
+# GCRA (generic cell rate algorithm) on two keys at once: the chat's row (p_key; NULL = a
+# call to no chat) and the channel's row (key ""). When the chat may send now (its tat minus
+# its burst allowance, and its 429 pause, are past), the send gets the channel's next slot
+# and both tats move past that slot. Rows are locked chat first, channel second, always in
+# that order (no deadlocks). clock_timestamp(), not now(): the time of this call.
+# Returns (slot in epoch seconds, seconds to wait for it, 0); or, nothing reserved:
+# (NULL, seconds until the chat may send, pause left) when the chat is not ready — call again
+# then — and (NULL, NULL, pause left) when it is paused for longer than p_max_wait.
 PACE_RESERVE = """
 CREATE OR REPLACE FUNCTION pace_reserve(
     p_channel text,
@@ -57,6 +58,13 @@ BEGIN
             chat_tat - make_interval(secs => (p_chat_burst - 1) * p_chat_every),
             chat_pause
         );
+        IF start_at > now_ts THEN
+            -- The chat is not ready: nothing reserved, so the channel's slots stay free
+            -- for the other chats (a 429 pause must not hold the whole channel).
+            wait_seconds := extract(epoch FROM start_at - now_ts);
+            paused_seconds := greatest(0, extract(epoch FROM chat_pause - now_ts));
+            RETURN;
+        END IF;
     END IF;
     IF p_every > 0 THEN
         INSERT INTO pace_slots (channel, key, tat) VALUES (p_channel, '', now_ts)
