@@ -15,11 +15,18 @@ rows left `sending` past the lease: never resent, and how many of them did arriv
 
 The worker sends through the service's TelegramSender (bot/channels/telegram/output.py) on a
 telegram.Bot whose base_url is the fake, with the service's outbox (bot/outbox.py): claim,
-mark sending, send, record. The outbox paces Telegram (bot/pacing.py; the pace is in
-bot/channels/telegram/settings.py). `--claim-timeout` is how long a restarted process waits
+mark sending, send, record. The sender's rate limiter paces Telegram at 29 sends a second
+(bot/pacing.py; the pace is in bot/channels/telegram/settings.py). `--claim-timeout` is how long a restarted process waits
 before taking over the killed one's claimed rows; `--sending-lease` how long a row may stay
 `sending` before it is settled (a broadcast row: uncertain).
 PostgreSQL runs each use a fresh schema of `--url` (default the tests' database).
+
+    python bench/broadcast.py --replicas 3 --database postgres \
+        --url postgresql+asyncpg://postgres@127.0.0.1:5432/test
+
+sends the broadcast with 1, then 3 worker processes at once (each its own engine, in a fresh
+schema), sharing one pace through PostgreSQL, and prints the rate of all together, the
+busiest second at the fake, 429s after the first second, duplicates and losses.
 """
 
 from __future__ import annotations
@@ -140,7 +147,9 @@ def build_sender(base_url: str, db):  # noqa: ANN001, ANN201 - a Database; a Sen
 
     from bot.channels.telegram.output import standalone_sender
     from bot.channels.telegram.repository import TelegramRepository
+    from bot.channels.telegram.settings import PACE
     from bot.clock import SystemClock
+    from bot.pacing import pacer_for
     from knowledge import load_knowledge
 
     return standalone_sender(
@@ -150,6 +159,8 @@ def build_sender(base_url: str, db):  # noqa: ANN001, ANN201 - a Database; a Sen
         load_knowledge().ui,
         SystemClock().now,
         request=HTTPXRequest(connection_pool_size=8),
+        # PostgreSQL: every worker process reserves its slots in one shared schedule.
+        pacer=pacer_for(db, "telegram", PACE),
     )
 
 
@@ -240,6 +251,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--sending-lease", type=float, default=60.0, help="BOT_OUTBOX_SENDING_LEASE_SECONDS"
     )
+    add_replica_arguments(parser)
     args = parser.parse_args(argv)
     if args.outage and args.database != "postgres":
         parser.error("--outage needs --database postgres (the outage is a TCP proxy)")
@@ -446,6 +458,68 @@ def report_line(label: str, result: dict[str, Any], baseline: float) -> str:
     )
 
 
+# --- replicas: N sending processes on one PostgreSQL database (issue 17) ---------------------
+
+
+def add_replica_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=0,
+        help="compare 1 and N worker processes sending one broadcast together "
+        "(use with --database postgres --url URL)",
+    )
+
+
+async def run_replicas(args: argparse.Namespace, replicas: int) -> dict[str, Any]:
+    """One broadcast sent by `replicas` worker processes at once, each with its own engine."""
+    run = Run()
+    async with fresh_database(args) as url, fake_bot_api() as (api, base_url):
+        await prepare_database(url, args.recipients)
+        command = worker_command(url, base_url, args)
+        procs = [await start_worker(command, run) for _ in range(replicas)]
+        for proc in procs:
+            await proc.wait()
+        await outbox_outcome(url, run)
+    run.starts = run.starts[:1]  # one broadcast: "after the first second" counts from the start
+    result = summarise(api, args.recipients, run)
+    result["busiest_second"] = busiest_second([t for t, _ in api.accepted])
+    return result
+
+
+def busiest_second(times: list[float]) -> int:
+    """The most deliveries the fake accepted in any 1-second window."""
+    ordered = sorted(times)
+    best = j = 0
+    for i, first in enumerate(ordered):
+        j = max(j, i)
+        while j < len(ordered) and ordered[j] < first + 1.0:
+            j += 1
+        best = max(best, j - i)
+    return best
+
+
+def print_replicas(args: argparse.Namespace) -> None:
+    database = args.database
+    if database != "postgres" and args.replicas > 1:
+        print("note: on SQLite each process paces alone; use --database postgres --url URL")
+    print(
+        f"replicas on {database}: fake Bot API limit {LIMIT_PER_SECOND} msg/s (429 beyond), "
+        f"{args.recipients} recipients"
+    )
+    for n in sorted({1, args.replicas}):
+        result = asyncio.run(run_replicas(args, n))
+        print(
+            f"{n} replica(s): delivered {result['delivered']} to {result['unique']}/"
+            f"{args.recipients} in {result['wall']:.1f}s; {result['rate']:.1f} msg/s "
+            f"together; busiest second {result['busiest_second']}; 429s {result['429']} "
+            f"(after the first second: {result['429_after_first_second']}); "
+            f"duplicates {result['duplicates']}; lost {result['lost']}"
+        )
+        if result["late_429_at"]:
+            print(f"  late 429s, seconds after the start: {result['late_429_at']}")
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         url, base_url, claim_timeout, sending_lease = json.loads(sys.argv[2])
@@ -454,6 +528,9 @@ def main() -> None:
         asyncio.run(worker(url, base_url, float(claim_timeout), float(sending_lease)))
         return
     args = parse_args()
+    if args.replicas:
+        print_replicas(args)
+        return
     print(
         f"sender: TelegramSender; fake Bot API limit {LIMIT_PER_SECOND} msg/s; "
         f"{args.recipients} recipients on {args.database}; claim timeout "

@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,7 @@ async def _service(url: str, fake: FakeTelegram, work: Path) -> Any:
     from bot.channels import telegram
     from bot.channels.registry import with_channels
     from bot.channels.telegram.limits import Limits
+    from bot.channels.telegram.settings import PACE
     from bot.config import Settings
     from bot.service import build_service
 
@@ -169,7 +171,7 @@ async def _service(url: str, fake: FakeTelegram, work: Path) -> Any:
         http_host="127.0.0.1",
     )
     app = await build_app(settings)
-    fast = Limits(private_per_second=100, private_burst=10, overall_per_second=1e4)
+    fast = Limits(pace=replace(PACE, per_second=1e4, per_chat_interval=0.01, per_chat_burst=10))
     service = build_service(settings, app, channels=with_channels(telegram.spec(fast)))
     await service.start("127.0.0.1", 0)
     return service

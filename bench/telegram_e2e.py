@@ -178,6 +178,7 @@ async def _our_service(url: str, base_url: str) -> tuple[Any, list[int]]:
 
     from bot.app import build_app
     from bot.channels import telegram
+    from bot.channels.base import Pace
     from bot.channels.registry import with_channels
     from bot.channels.telegram.limits import Limits
     from bot.config import Settings
@@ -197,9 +198,7 @@ async def _our_service(url: str, base_url: str) -> tuple[Any, list[int]]:
         probe_id = f"probe-{uuid.uuid4().hex}"
         probe = IncomingMessage("console", "probe", "probe", text=question, message_id=probe_id)
         replies.append(len(await app.dispatcher.handle(probe)))
-    unbound = Limits(
-        overall_per_second=1e6, overall_burst=10**6, private_per_second=1e6, private_burst=10**6
-    )
+    unbound = Limits(pace=Pace(paced_by_sender=True))
     service = build_service(settings, app, channels=with_channels(telegram.spec(unbound)))
     await service.start("127.0.0.1", 0)
     return service.stop, replies

@@ -25,10 +25,9 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite+aiosqlite:///./data/khuyencong.db"
-    # PostgreSQL connections kept per process; as many again may open under load. A handled
-    # message holds one for its transaction; `run` handles up to 64 Telegram chats at once
-    # (CONCURRENT_MESSAGES) plus the outbox and reminder jobs: 2 × 16 = 32 serve that without
-    # long waits. PostgreSQL's max_connections must exceed replicas × 2 × this value.
+    # PostgreSQL connections kept per process; as many again may open under load (2 × this
+    # in all). `run` sizes its concurrency to fit (inbox_concurrency, outbox_concurrency).
+    # PostgreSQL's max_connections must exceed replicas × 2 × this value.
     database_pool_size: int = Field(default=16, ge=1, le=200)
     # Seconds an inbound update stays claimed by one process (renewed while it works on it);
     # after a crash another process, or this one restarted, takes it again after this long.
@@ -72,6 +71,21 @@ class Settings(BaseSettings):
             value = value.strip() or None
         check_province_code(value if isinstance(value, str) else None)
         return value
+
+    @property
+    def outbox_concurrency(self) -> int:
+        """Outbox sends in flight at once in `run`: half the pool, at most 8 (enough for
+        Telegram's 30 msg/s at ~0.25 s a call), at least 1."""
+        return max(1, min(8, self.database_pool_size // 2))
+
+    @property
+    def inbox_concurrency(self) -> int:
+        """Updates handled at once by each channel with an inbox (Telegram, Zalo), each
+        holding a connection: with both channels and the outbox busy, at most 2 × the pool
+        minus a quarter of it, kept for storing new updates (webhooks answer only after
+        that), the pacer and the ticker's jobs. At least 1 (16 → 10, 4 → 2)."""
+        pool = self.database_pool_size
+        return max(1, (2 * pool - pool // 4 - self.outbox_concurrency) // 2)
 
     @property
     def answer_models_dir(self) -> Path:

@@ -42,7 +42,7 @@ from bot.db.engine import Database
 from bot.db.errors import is_unavailable
 from bot.db.outbox import QUIET_KINDS
 from bot.db.outbox import OutboxStatus as Status
-from bot.pacing import Pacer
+from bot.pacing import Pacer, pacer_for
 from handlers.messages import Reply, Target
 from handlers.ports import Clock
 from knowledge.ui import UiTexts
@@ -111,7 +111,12 @@ class OutboxDelivery:
         self.chunk, self.claim_timeout, self.max_attempts = chunk, claim_timeout, max_attempts
         self.sending_lease, self.officer_chat, self.ui = sending_lease, officer_chat, ui
         paces = default_paces() if paces is None else paces
-        self._pacers = {name: Pacer(paces.get(name, Pace())) for name in senders}
+        # A channel whose sender paces each platform call (Telegram) is not paced twice here.
+        self._pacers: dict[str, Pacer] = {}
+        for name in senders:
+            pace = paces.get(name, Pace())
+            if not pace.paced_by_sender:
+                self._pacers[name] = pacer_for(db, name, pace)
         self._paused_until: dict[str, datetime] = {}
         self._slots = asyncio.Semaphore(concurrency)
 
@@ -220,13 +225,15 @@ class OutboxDelivery:
         if paused is not None and paused > current():
             await self._record(row, Status.PENDING, {"due_at": paused}, report.rate_limited)
             return
-        pacer = self._pacers[row.channel]
-        await pacer.wait(row.chat_id)
+        # A channel paced by its sender (Telegram) waits for its turn inside `send`.
+        pacer = self._pacers.get(row.channel)
+        if pacer is not None:
+            await pacer.wait(row.chat_id)
         started = time.monotonic()
         if not await self._mark_sending(row, current()):
             report.lost_claim.append(row.id)  # cancelled, muted or erased meanwhile: not sent
             return
-        if time.monotonic() - started > REPACE_AFTER:
+        if pacer is not None and time.monotonic() - started > REPACE_AFTER:
             await pacer.wait(row.chat_id)
         await self._send(row, current, report)
 

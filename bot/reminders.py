@@ -197,8 +197,9 @@ def register_reminder_jobs(
 ) -> None:
     """Add the jobs to bot.scheduler.Ticker (`add(name, job, seconds)`).
 
-    Register one ReminderJobs per process and no other OutboxDelivery beside it: each
-    dispatcher paces its own sends, so two in one process would double the Telegram rate.
+    Register one ReminderJobs per process and no other OutboxDelivery beside it: on SQLite
+    a dispatcher paces the channels it paces (not Telegram, paced by its rate limiter) in
+    memory, so two in one process would double their rate (bot/pacing.py).
     """
     for job in jobs.jobs(dispatch_every):
         ticker.add(job.name, job.run, job.every.total_seconds())

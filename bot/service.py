@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from bot import pacing
 from bot.app import App, build_app
 from bot.channels.base import Channel, ChannelSpec, ChannelStartError, Sender
 from bot.channels.registry import CHANNELS
@@ -49,10 +50,18 @@ class Service:
         return {name: channel.sender for name, channel in self.channels.items()}
 
     def _add_jobs(self) -> None:
-        # One dispatcher per process: it paces its own sends (bot/reminders.py).
+        # One dispatcher per process (bot/reminders.py); pacing is shared (bot/pacing.py).
         app = self.app
         paces = {name: channel.pace for name, channel in self.channels.items()}
-        jobs = ReminderJobs(app.db, app.kb, app.settings, app.clock, self.senders, paces=paces)
+        jobs = ReminderJobs(
+            app.db,
+            app.kb,
+            app.settings,
+            app.clock,
+            self.senders,
+            paces=paces,
+            concurrency=app.settings.outbox_concurrency,
+        )
         register_reminder_jobs(self.ticker, jobs, timedelta(seconds=self.outbox_seconds))
         self.ticker.add("housekeeping", self._housekeeping, HOUSEKEEPING_SECONDS)
 
@@ -61,6 +70,7 @@ class Service:
         async with self.app.db.transaction() as session:
             await prune_processed(session, now)
             await inbox_rows.prune(session, now)
+        await pacing.prune(self.app.db)
         for channel in self.channels.values():
             await channel.housekeeping(now)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -12,12 +13,17 @@ from bot.app import build_app
 from bot.channels import telegram
 from bot.channels.registry import with_channels
 from bot.channels.telegram.limits import Limits
+from bot.channels.telegram.settings import PACE
 from bot.service import Service, build_service
 from tests.fake_telegram import FakeTelegram
 
 TOKEN = "123:TEST"
 # Fast pacing so tests do not wait out Telegram's 1 message/s; pacing has its own tests.
-FAST = Limits(private_per_second=100, private_burst=10, group_per_minute=6000)
+FAST = Limits(
+    pace=replace(
+        PACE, per_second=1000, per_chat_interval=0.01, per_chat_burst=10, group_interval=0.01
+    )
+)
 
 
 @pytest.fixture

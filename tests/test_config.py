@@ -127,3 +127,16 @@ def test_database_pool_size_is_a_setting(monkeypatch):
     assert settings.database_pool_size == 7
     db = Database("postgresql+asyncpg://u@127.0.0.1:1/x", pool_size=settings.database_pool_size)
     assert db.engine.pool.size() == 7
+
+
+@pytest.mark.parametrize("pool", [2, 3, 4, 7, 16, 50, 200])
+def test_run_concurrency_fits_the_database_pool(pool):
+    """Both inbox channels and the outbox busy at once need at most 2 × the pool (the pool and
+    its overflow), with a quarter of the pool left for storing new updates."""
+    from bot.config import Settings
+
+    settings = Settings(_env_file=None, database_pool_size=pool)
+    busy = 2 * settings.inbox_concurrency + settings.outbox_concurrency
+    assert busy <= 2 * pool - pool // 4
+    assert settings.inbox_concurrency >= 1
+    assert 1 <= settings.outbox_concurrency <= 8

@@ -1,14 +1,20 @@
-"""The flow-control limiter on its own: pacing, per-chat 429 pauses, network retries."""
+"""The flow-control limiter on its own: pacing (through bot/pacing.py), per-chat 429 pauses,
+network retries; and a pause seen by another replica through the shared PostgreSQL pacer."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 import pytest
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
+from bot.channels.base import Pace
 from bot.channels.telegram.limits import Limits, TelegramLimiter
+from bot.channels.telegram.settings import PACE
+from bot.db.engine import Database
+from bot.pacing import PostgresPacer
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +41,7 @@ async def _send(limiter, api, chat, endpoint="sendMessage", args=None):
 
 
 async def test_private_chat_paced_after_a_burst():
-    limiter = TelegramLimiter(Limits(private_per_second=10, private_burst=3))
+    limiter = TelegramLimiter(Limits(pace=Pace(per_chat_interval=0.1, per_chat_burst=3)))
     api = Api()
     start = time.monotonic()
     await asyncio.gather(*(_send(limiter, api, 1) for _ in range(6)))
@@ -45,7 +51,9 @@ async def test_private_chat_paced_after_a_burst():
 
 
 async def test_group_paced_per_minute_and_chats_independent():
-    limiter = TelegramLimiter(Limits(group_per_minute=600, group_burst=1))
+    limiter = TelegramLimiter(
+        Limits(pace=replace(PACE, per_second=None, group_interval=0.1, group_burst=1))
+    )
     group, private = Api(), Api()
     start = time.monotonic()
     await asyncio.gather(
@@ -57,7 +65,7 @@ async def test_group_paced_per_minute_and_chats_independent():
 
 
 async def test_overall_pace_applies_across_chats():
-    limiter = TelegramLimiter(Limits(overall_per_second=20, overall_burst=1))
+    limiter = TelegramLimiter(Limits(pace=Pace(per_second=20)))
     api = Api()
     start = time.monotonic()
     await asyncio.gather(*(_send(limiter, api, chat) for chat in range(1, 6)))
@@ -65,7 +73,7 @@ async def test_overall_pace_applies_across_chats():
 
 
 async def test_chat_actions_and_callback_answers_not_throttled():
-    limiter = TelegramLimiter(Limits(private_per_second=1, private_burst=1))
+    limiter = TelegramLimiter(Limits(pace=Pace(per_chat_interval=1.0)))
     api = Api()
     start = time.monotonic()
     for _ in range(5):
@@ -82,7 +90,7 @@ async def test_retry_after_pauses_that_chat_only_then_retries():
     await asyncio.sleep(0.05)
     await _send(limiter, free, 2)
     assert free.times[0] - start < 0.2
-    assert limiter.paused_for("1") > 0.5
+    assert await limiter.paused_for("1") > 0.5
     assert await task is True
     assert paused.times[1] - paused.times[0] >= 1.0
     assert seen == [("1", 1.0)]
@@ -102,7 +110,9 @@ async def test_push_does_not_wait_out_a_pause():
 
 
 async def test_network_errors_retried_with_backoff_bad_request_not():
-    limiter = TelegramLimiter(Limits(backoff_seconds=0.05, network_retries=3, private_burst=20))
+    limiter = TelegramLimiter(
+        Limits(pace=replace(PACE, per_chat_burst=20), backoff_seconds=0.05, network_retries=3)
+    )
     api = Api([NetworkError("reset"), TimedOut()])
     assert await _send(limiter, api, 1) is True
     assert len(api.times) == 3
@@ -117,11 +127,24 @@ async def test_network_errors_retried_with_backoff_bad_request_not():
     assert len(bad.times) == 1
 
 
-async def test_idle_chats_are_pruned():
-    limiter = TelegramLimiter()
-    api = Api()
-    for chat in range(10_002):
-        limiter._chat(str(chat))
-    await asyncio.sleep(0)
-    await _send(limiter, api, "new")
-    assert len(limiter._chats) < 10
+async def test_a_429_pauses_the_chat_for_every_replica(database_url: str, is_postgres: bool):
+    """Two limiters on two engines (two replicas) share one PostgreSQL pacer: a 429 seen by
+    one pauses that chat for the other too, which does not call the API for it at all."""
+    if not is_postgres:
+        pytest.skip("replicas share pauses through PostgreSQL; SQLite runs one process")
+    dbs = [Database(database_url) for _ in range(2)]
+    try:
+        first, second = (TelegramLimiter(pacer=PostgresPacer(db, "telegram", PACE)) for db in dbs)
+        flooded = Api([RetryAfter(30)])
+        with pytest.raises(RetryAfter):
+            await _send(first, flooded, 1, args={"max_wait": 0})
+        other = Api()
+        with pytest.raises(RetryAfter) as again:
+            await _send(second, other, 1, args={"max_wait": 0})
+        assert again.value.retry_after.total_seconds() >= 29
+        assert other.times == [], "the paused chat is not called by the other replica"
+        assert await _send(second, other, 2, args={"max_wait": 0}) is True
+        assert await second.paused_for("1") > 29
+    finally:
+        for db in dbs:
+            await db.dispose()

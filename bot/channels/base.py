@@ -64,10 +64,24 @@ class Sender(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Pace:
-    """How fast the outbox may push on a channel (the platform's limit, see each channel)."""
+    """How fast a channel may send (the platform's limit, see each channel); bot/pacing.py."""
 
     per_second: float | None = None  # sends started per second, evenly; None = no limit
     per_chat_interval: float = 0.0  # seconds between two sends to one chat
+    per_chat_burst: int = 1  # sends to one chat that may go at once before the interval holds
+    # Group chats (ids starting with one of `group_prefixes`) have their own, slower pace.
+    group_interval: float = 0.0
+    group_burst: int = 1
+    group_prefixes: tuple[str, ...] = ()
+    # The channel's sender paces each platform call itself (through bot.pacing), so the
+    # outbox does not wait before calling it.
+    paced_by_sender: bool = False
+
+    def chat_pace(self, chat_id: str) -> tuple[float, int]:
+        """(seconds between sends, burst) for one chat: a group's or a private chat's."""
+        if self.group_prefixes and chat_id.startswith(self.group_prefixes):
+            return self.group_interval, max(1, self.group_burst)
+        return self.per_chat_interval, max(1, self.per_chat_burst)
 
 
 class Handle(Protocol):

@@ -95,5 +95,6 @@ from bot.db import (  # noqa: E402, F401
     models_inbox,
     models_intake,
     models_officer,
+    models_pacing,
     models_reminders,
 )

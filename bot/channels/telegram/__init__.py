@@ -59,10 +59,18 @@ def spec(limits: Limits | None = None) -> ChannelSpec:
 
         repo = TelegramRepository(deps.db)
         if not deps.interactive:
+            from bot.channels.telegram.limits import Limits
             from bot.channels.telegram.output import standalone_sender
+            from bot.pacing import pacer_for
 
+            pace = (config.limits or Limits()).pace
             sender, bot = standalone_sender(
-                config.token, config.base_url, repo, deps.ui, deps.clock.now
+                config.token,
+                config.base_url,
+                repo,
+                deps.ui,
+                deps.clock.now,
+                pacer=pacer_for(deps.db, CHANNEL, pace),
             )
             return TelegramPushChannel(sender, bot)
         from bot.channels.telegram.channel import TelegramChannel

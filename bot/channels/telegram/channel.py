@@ -34,6 +34,7 @@ from bot.db.engine import Database
 from bot.db.errors import DatabaseUnavailable
 from bot.inbox import BACKOFF_FIRST, BACKOFF_MAX, InboxItem, InboxWorker
 from bot.metrics import Metrics
+from bot.pacing import pacer_for
 from handlers.messages import IncomingMessage
 from handlers.ports import Clock
 from knowledge.ui import UiTexts
@@ -73,8 +74,12 @@ class TelegramChannel:
         self.officer_commands = officer_commands
         self.ui, self.metrics = ui, metrics
         self.repo = TelegramRepository(db)
+        limits = config.limits or Limits()
+        # Replies and pushes wait in one pacer; on PostgreSQL it is shared by all replicas.
         self.limiter = TelegramLimiter(
-            config.limits or Limits(), on_retry_after=self._on_retry_after
+            limits,
+            pacer=pacer_for(db, CHANNEL, limits.pace),
+            on_retry_after=self._on_retry_after,
         )
         # The Application only gives us its Bot (rate limiter, lifecycle): updates reach us
         # through the inbox, never through PTB's update queue or updater.

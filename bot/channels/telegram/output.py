@@ -30,6 +30,7 @@ from bot.channels.telegram.repository import TelegramRepository
 from bot.channels.telegram.updates import CHANNEL, split_address
 from bot.channels.text import split_text as split_pieces
 from bot.metrics import Metrics
+from bot.pacing import Pacer
 from handlers.messages import Attachment, Button, Document, Reply
 from knowledge.ui import UiTexts
 
@@ -250,14 +251,15 @@ def standalone_sender(
     ui: UiTexts,
     now: Callable[[], datetime],
     request: Any = None,
+    pacer: Pacer | None = None,
 ) -> tuple[TelegramSender, ExtBot[Any]]:
-    """A TelegramSender outside `run` (the reminders command, benchmarks), with its own limiter.
+    """A TelegramSender outside `run` (the reminders command, benchmarks), with its own limiter
+    pacing through `pacer` (bot/pacing.py; default: this process alone).
 
     The output passes per-call limiter arguments, which only a bot with a rate limiter takes.
     Initialize the returned bot before sending and shut it down afterwards.
     """
-    bot: ExtBot[Any] = ExtBot(
-        token, base_url=base_url, rate_limiter=TelegramLimiter(Limits()), request=request
-    )
+    limiter = TelegramLimiter(Limits(), pacer=pacer)
+    bot: ExtBot[Any] = ExtBot(token, base_url=base_url, rate_limiter=limiter, request=request)
     output = TelegramOutput(bot, repo, ui, Metrics(), now)
     return TelegramSender(output), bot

@@ -12,11 +12,20 @@ from bot.config import ConfigError, Settings
 if TYPE_CHECKING:  # the limiter imports python-telegram-bot; settings stay light
     from bot.channels.telegram.limits import Limits
 
-# One below Telegram's 30/s overall and 1/s per chat (research/anchors.md §3.7).
-# bench/broadcast.py (3,000 sends, fake API strict at 30/s): 28.5-28.9 msg/s sustained, 0-2
-# 429s a run from sends delayed on their way (28.6/s measured no better); each 429 pauses the
-# channel for retry_after and nothing is lost.
-PACE = Pace(per_second=29, per_chat_interval=1.0)
+# Telegram's limits (Bot FAQ, research/anchors.md §3.7): 30 messages/s overall, kept at one
+# below; about 1/s per chat, with a burst of 3 so a reply in a few parts is not drawn out;
+# 20/min per group. They belong to the bot token: on PostgreSQL every replica shares them
+# (bot/pacing.py). Every Bot API call is paced by the limiter (limits.py), pushes included.
+# bench/broadcast.py (3,000 sends, fake API strict at 30/s) prints the rate and 429s.
+PACE = Pace(
+    per_second=29,
+    per_chat_interval=1.0,
+    per_chat_burst=3,
+    group_interval=3.0,
+    group_burst=3,
+    group_prefixes=("-", "@"),
+    paced_by_sender=True,
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -32,8 +41,8 @@ class TelegramConfig:
     poll_interval: float = 0.0
     poll_timeout: int = 10
     # How long a stored update stays claimed by one process (bot/inbox.py), and how many it
-    # handles at once: the database pool size, so that storing a new update (the webhook's
-    # 200) finds a connection in the pool's overflow instead of waiting behind handling.
+    # handles at once: Settings.inbox_concurrency, sized so that storing a new update (the
+    # webhook's 200) finds a connection in the pool instead of waiting behind handling.
     inbox_lease_seconds: float = 30.0
     inbox_concurrency: int = 64
 
@@ -60,5 +69,5 @@ def telegram_config(settings: Settings, limits: Limits | None = None) -> Telegra
         webhook_secret=secret,
         limits=limits,
         inbox_lease_seconds=settings.inbox_lease_seconds,
-        inbox_concurrency=settings.database_pool_size,
+        inbox_concurrency=settings.inbox_concurrency,
     )

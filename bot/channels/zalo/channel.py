@@ -79,7 +79,7 @@ class ZaloChannel:
             CHANNEL,
             self._process,
             lease_seconds=deps.settings.inbox_lease_seconds,
-            concurrency=deps.settings.database_pool_size,  # see TelegramConfig
+            concurrency=deps.settings.inbox_concurrency,  # fits the pool (bot/config.py)
         )
         self._closing = False
 
