@@ -16,9 +16,10 @@ rows left `sending` past the lease: never resent, and how many of them did arriv
 The worker sends through the service's TelegramSender (bot/channels/telegram/output.py) on a
 telegram.Bot whose base_url is the fake, with the service's outbox (bot/outbox.py): claim,
 mark sending, send, record. The sender's rate limiter paces Telegram at 29 sends a second
-(bot/pacing.py; the pace is in bot/channels/telegram/settings.py). `--claim-timeout` is how long a restarted process waits
-before taking over the killed one's claimed rows; `--sending-lease` how long a row may stay
-`sending` before it is settled (a broadcast row: uncertain).
+(bot/pacing.py; the pace is in bot/channels/telegram/settings.py). `--claim-timeout` is how
+long a restarted process waits before taking over the killed one's claimed rows;
+`--sending-lease` how long a row may stay `sending` before it is settled (a broadcast row:
+uncertain).
 PostgreSQL runs each use a fresh schema of `--url` (default the tests' database).
 
     python bench/broadcast.py --replicas 3 --database postgres \
