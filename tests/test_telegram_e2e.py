@@ -110,7 +110,7 @@ async def test_photo_sticker_location_and_edit_get_a_polite_reply(service, fake)
     edited = fake.message(OWNER, text="sửa lại", edit_date=1)
     fake.push({"edited_message": edited})
     sent = await fake.wait_for("sendMessage", OWNER, count=3)
-    assert all(c.params["text"].startswith("Dạ") for c in sent)
+    assert all(c.params["text"].startswith("Dạ") for c in sent), [c.params["text"] for c in sent]
 
 
 async def test_contact_is_passed_to_the_core(service, fake):

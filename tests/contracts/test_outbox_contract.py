@@ -43,7 +43,7 @@ async def test_claim_then_record_and_status_counts(unit):
         )
 
     [row] = await unit(claim)
-    assert (row.dedupe_key, row.status) == ("bc:1:a", OutboxStatus.SENDING)
+    assert (row.dedupe_key, row.status) == ("bc:1:a", OutboxStatus.CLAIMED)
     assert await unit(claim) == [], "a claimed row is not claimed again"
 
     async def sent(store):
