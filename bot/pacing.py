@@ -25,8 +25,6 @@ import asyncio
 import logging
 import math
 from collections import deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -34,6 +32,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels.base import Pace, RateLimited
+from bot.keyed_lock import KeyedLock
 
 if TYPE_CHECKING:
     from bot.db.engine import Database
@@ -80,27 +79,6 @@ class Pacer(Protocol):
         ...
 
 
-class _InOrder:
-    """One lock per chat while anyone waits for it: a chat's callers go in call order."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def __call__(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-
 @dataclass(slots=True)
 class _Chat:
     tat: float = 0.0  # GCRA theoretical arrival time of the next send
@@ -117,7 +95,7 @@ class MemoryPacer:
         self.pace = pace
         self._starts: deque[float] = deque()
         self._chats: dict[str, _Chat] = {}
-        self._order = _InOrder()
+        self._order = KeyedLock()  # one chat's callers go in call order
         self._turn = asyncio.Lock()
         self._lag = 0.0
 
@@ -125,7 +103,7 @@ class MemoryPacer:
         if chat_id is None:
             async with self._turn:
                 return await self._overall_turn()
-        async with self._order(chat_id):
+        async with self._order.hold(chat_id):
             return await self._wait_chat(chat_id, max_wait)
 
     async def _wait_chat(self, chat_id: str, max_wait: float | None) -> float:
@@ -230,14 +208,14 @@ class PostgresPacer:
     def __init__(self, db: Database, channel: str, pace: Pace) -> None:
         self.db, self.channel, self.pace = db, channel, pace
         self._every = 1.0 / pace.per_second if pace.per_second else 0.0
-        self._order = _InOrder()
+        self._order = KeyedLock()  # one chat's callers go in call order
         self._fallback = MemoryPacer(pace)
         self._alone = False  # the database was unreachable at the last reservation
 
     async def wait(self, chat_id: str | None, *, max_wait: float | None = None) -> float:
         if chat_id is None:
             return await self._reserve(None, max_wait)
-        async with self._order(chat_id):
+        async with self._order.hold(chat_id):
             return await self._reserve(chat_id, max_wait)
 
     async def _reserve(self, chat_id: str | None, max_wait: float | None) -> float:
