@@ -49,7 +49,7 @@ class BroadcastRepository:
         ).scalar_one()
         rows = [
             outbox_rows.new_row(
-                key=f"bc:{broadcast_id}:{p.user_id}",
+                key=f"{outbox_rows.broadcast_prefix(broadcast_id)}{p.user_id}",
                 kind="broadcast",
                 target=Target(p.channel, p.external_id),
                 reply=reply,
@@ -68,7 +68,9 @@ class BroadcastRepository:
         ).first()
         if row is None:
             return None
-        counts = await outbox_rows.count_by_status(self.session, f"bc:{broadcast_id}:")
+        counts = await outbox_rows.count_by_status(
+            self.session, outbox_rows.broadcast_prefix(broadcast_id)
+        )
         waiting = sum(counts.get(s, 0) for s in outbox_rows.WAITING)
         return BroadcastFigures(
             id=row.id,

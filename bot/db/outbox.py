@@ -298,8 +298,14 @@ async def mark_sending(session: AsyncSession, row: Any, now: datetime) -> bool:
     return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
+def broadcast_prefix(broadcast_id: int) -> str:
+    """The start of every dedupe key of one broadcast's rows: `bc:<broadcast>:` (the rows are
+    keyed `bc:<broadcast>:<user>` by bot/db/broadcasts.py; `count_by_status` takes it)."""
+    return f"bc:{broadcast_id}:"
+
+
 def broadcast_id_of(dedupe_key: str) -> int | None:
-    """The broadcast of a row keyed `bc:<broadcast>:<user>` (bot/db/broadcasts.py)."""
+    """The broadcast of a row keyed `bc:<broadcast>:<user>` (`broadcast_prefix`)."""
     kind, _, rest = dedupe_key.partition(":")
     number = rest.partition(":")[0]
     return int(number) if kind == "bc" and number.isdigit() else None

@@ -137,7 +137,9 @@ class CalendarPages:
             broadcasts = await store.reminders.recent_broadcasts(limit=10)
             deliveries = []
             for item in broadcasts:
-                counts = await outbox_rows.count_by_status(session, f"bc:{item.id}:")
+                counts = await outbox_rows.count_by_status(
+                    session, outbox_rows.broadcast_prefix(item.id)
+                )
                 # A claimed row is still waiting for its turn, as officers see it.
                 if claimed := counts.pop(OutboxStatus.CLAIMED, 0):
                     counts[OutboxStatus.PENDING] = counts.get(OutboxStatus.PENDING, 0) + claimed
